@@ -1,0 +1,231 @@
+//! [`MapType`]: the kernel's `enum bpf_map_type`, as an open newtype.
+
+use core::fmt;
+
+/// A BPF map type (`enum bpf_map_type`).
+///
+/// A newtype rather than an enum: the kernel adds types over time, and a value this crate does
+/// not know (read back from a newer kernel, or from an object file) must stay representable.
+/// [`MapType::name`] gives the kernel's name for the known ones.
+///
+/// ```
+/// use bpfmaps::MapType;
+/// assert_eq!(MapType::ARRAY_OF_MAPS.name(), Some("array_of_maps"));
+/// assert!(MapType::HASH_OF_MAPS.is_outer());
+/// assert_eq!(MapType::from_raw(999).name(), None);
+/// assert_eq!(MapType::from_raw(999).to_string(), "unknown(999)");
+/// ```
+#[doc(alias = "bpf_map_type")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[repr(transparent)]
+pub struct MapType(u32);
+
+macro_rules! map_types {
+    ($($(#[$doc:meta])* $konst:ident = $value:literal, $name:literal;)*) => {
+        impl MapType {
+            $( $(#[$doc])* pub const $konst: MapType = MapType($value); )*
+
+            /// Every map type this crate knows, in kernel order.
+            pub const KNOWN: &'static [MapType] = &[$(MapType::$konst),*];
+
+            /// The kernel's name of this type, lower case without the `BPF_MAP_TYPE_` prefix
+            /// (as `bpftool` prints it), or `None` for a value this crate does not know.
+            pub const fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $($value => Some($name),)*
+                    _ => None,
+                }
+            }
+
+            /// The type whose [`name`](Self::name) is `name`, if any.
+            ///
+            /// ```
+            /// use bpfmaps::MapType;
+            /// assert_eq!(MapType::from_name("devmap"), Some(MapType::DEVMAP));
+            /// ```
+            pub fn from_name(name: &str) -> Option<MapType> {
+                match name {
+                    $($name => Some(MapType::$konst),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+map_types! {
+    /// `BPF_MAP_TYPE_UNSPEC`: never valid for a map.
+    UNSPEC = 0, "unspec";
+    /// `BPF_MAP_TYPE_HASH`.
+    HASH = 1, "hash";
+    /// `BPF_MAP_TYPE_ARRAY`.
+    ARRAY = 2, "array";
+    /// `BPF_MAP_TYPE_PROG_ARRAY`: cannot be an inner map.
+    PROG_ARRAY = 3, "prog_array";
+    /// `BPF_MAP_TYPE_PERF_EVENT_ARRAY`.
+    PERF_EVENT_ARRAY = 4, "perf_event_array";
+    /// `BPF_MAP_TYPE_PERCPU_HASH`.
+    PERCPU_HASH = 5, "percpu_hash";
+    /// `BPF_MAP_TYPE_PERCPU_ARRAY`.
+    PERCPU_ARRAY = 6, "percpu_array";
+    /// `BPF_MAP_TYPE_STACK_TRACE`.
+    STACK_TRACE = 7, "stack_trace";
+    /// `BPF_MAP_TYPE_CGROUP_ARRAY`.
+    CGROUP_ARRAY = 8, "cgroup_array";
+    /// `BPF_MAP_TYPE_LRU_HASH`.
+    LRU_HASH = 9, "lru_hash";
+    /// `BPF_MAP_TYPE_LRU_PERCPU_HASH`.
+    LRU_PERCPU_HASH = 10, "lru_percpu_hash";
+    /// `BPF_MAP_TYPE_LPM_TRIE`.
+    LPM_TRIE = 11, "lpm_trie";
+    /// `BPF_MAP_TYPE_ARRAY_OF_MAPS`: an outer map indexed by `u32`.
+    ARRAY_OF_MAPS = 12, "array_of_maps";
+    /// `BPF_MAP_TYPE_HASH_OF_MAPS`: an outer map with keys of any size.
+    HASH_OF_MAPS = 13, "hash_of_maps";
+    /// `BPF_MAP_TYPE_DEVMAP`.
+    DEVMAP = 14, "devmap";
+    /// `BPF_MAP_TYPE_SOCKMAP`.
+    SOCKMAP = 15, "sockmap";
+    /// `BPF_MAP_TYPE_CPUMAP`.
+    CPUMAP = 16, "cpumap";
+    /// `BPF_MAP_TYPE_XSKMAP`.
+    XSKMAP = 17, "xskmap";
+    /// `BPF_MAP_TYPE_SOCKHASH`.
+    SOCKHASH = 18, "sockhash";
+    /// `BPF_MAP_TYPE_CGROUP_STORAGE` (also called `CGROUP_STORAGE_DEPRECATED`).
+    CGROUP_STORAGE = 19, "cgroup_storage";
+    /// `BPF_MAP_TYPE_REUSEPORT_SOCKARRAY`.
+    REUSEPORT_SOCKARRAY = 20, "reuseport_sockarray";
+    /// `BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE`.
+    PERCPU_CGROUP_STORAGE = 21, "percpu_cgroup_storage";
+    /// `BPF_MAP_TYPE_QUEUE`.
+    QUEUE = 22, "queue";
+    /// `BPF_MAP_TYPE_STACK`.
+    STACK = 23, "stack";
+    /// `BPF_MAP_TYPE_SK_STORAGE`.
+    SK_STORAGE = 24, "sk_storage";
+    /// `BPF_MAP_TYPE_DEVMAP_HASH`.
+    DEVMAP_HASH = 25, "devmap_hash";
+    /// `BPF_MAP_TYPE_STRUCT_OPS`.
+    STRUCT_OPS = 26, "struct_ops";
+    /// `BPF_MAP_TYPE_RINGBUF`.
+    RINGBUF = 27, "ringbuf";
+    /// `BPF_MAP_TYPE_INODE_STORAGE`.
+    INODE_STORAGE = 28, "inode_storage";
+    /// `BPF_MAP_TYPE_TASK_STORAGE`.
+    TASK_STORAGE = 29, "task_storage";
+    /// `BPF_MAP_TYPE_BLOOM_FILTER`.
+    BLOOM_FILTER = 30, "bloom_filter";
+    /// `BPF_MAP_TYPE_USER_RINGBUF`.
+    USER_RINGBUF = 31, "user_ringbuf";
+    /// `BPF_MAP_TYPE_CGRP_STORAGE`.
+    CGRP_STORAGE = 32, "cgrp_storage";
+    /// `BPF_MAP_TYPE_ARENA`.
+    ARENA = 33, "arena";
+}
+
+impl MapType {
+    /// The type with the kernel's number `raw`, known to this crate or not.
+    pub const fn from_raw(raw: u32) -> MapType {
+        MapType(raw)
+    }
+
+    /// The kernel's number for this type.
+    pub const fn as_raw(self) -> u32 {
+        self.0
+    }
+
+    /// Whether this is a map-in-map type (`ARRAY_OF_MAPS` or `HASH_OF_MAPS`).
+    pub const fn is_outer(self) -> bool {
+        matches!(self, MapType::ARRAY_OF_MAPS | MapType::HASH_OF_MAPS)
+    }
+
+    /// Whether the kernel keeps one value per possible CPU for each key, so that userspace reads
+    /// and writes `round_up(value_size, 8) × possible CPUs` bytes per element.
+    pub const fn is_per_cpu(self) -> bool {
+        matches!(
+            self,
+            MapType::PERCPU_HASH
+                | MapType::PERCPU_ARRAY
+                | MapType::LRU_PERCPU_HASH
+                | MapType::PERCPU_CGROUP_STORAGE
+        )
+    }
+
+    /// Whether this type is indexed by a `u32` that must be below `max_entries`, with every
+    /// index always present (array semantics: no insertion, no deletion of keys).
+    pub const fn is_array_like(self) -> bool {
+        matches!(
+            self,
+            MapType::ARRAY
+                | MapType::PERCPU_ARRAY
+                | MapType::PROG_ARRAY
+                | MapType::PERF_EVENT_ARRAY
+                | MapType::CGROUP_ARRAY
+                | MapType::ARRAY_OF_MAPS
+        )
+    }
+
+    /// Whether the kernel refuses this type as the template of an outer map, as far as this
+    /// crate knows without asking: map-in-map types (no nesting beyond one level) and the types
+    /// without the kernel's `map_meta_equal` operation (`PROG_ARRAY`, the storage maps,
+    /// `STRUCT_OPS`, `ARENA`, the socket-storage maps). The kernel has the last word; this list is
+    /// checked against it by the test suite.
+    pub const fn refused_as_inner(self) -> bool {
+        matches!(
+            self,
+            MapType::UNSPEC
+                | MapType::ARRAY_OF_MAPS
+                | MapType::HASH_OF_MAPS
+                | MapType::PROG_ARRAY
+                | MapType::CGROUP_STORAGE
+                | MapType::PERCPU_CGROUP_STORAGE
+                | MapType::SK_STORAGE
+                | MapType::INODE_STORAGE
+                | MapType::TASK_STORAGE
+                | MapType::CGRP_STORAGE
+                | MapType::STRUCT_OPS
+                | MapType::ARENA
+        )
+    }
+}
+
+impl fmt::Display for MapType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "unknown({})", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for MapType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "MapType::{}", name.to_ascii_uppercase()),
+            None => write!(f, "MapType({})", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for (i, t) in MapType::KNOWN.iter().enumerate() {
+            assert_eq!(t.as_raw() as usize, i, "KNOWN is in kernel order");
+            let name = t.name().unwrap();
+            assert_eq!(MapType::from_name(name), Some(*t));
+        }
+    }
+
+    #[test]
+    fn unknown_stays_representable() {
+        let t = MapType::from_raw(4242);
+        assert_eq!(t.name(), None);
+        assert_eq!(format!("{t:?}"), "MapType(4242)");
+        assert_eq!(format!("{:?}", MapType::LRU_PERCPU_HASH), "MapType::LRU_PERCPU_HASH");
+    }
+}
