@@ -166,11 +166,12 @@ impl MapType {
         )
     }
 
-    /// Whether the kernel refuses this type as the template of an outer map, as far as this
-    /// crate knows without asking: map-in-map types (no nesting beyond one level) and the types
-    /// without the kernel's `map_meta_equal` operation (`PROG_ARRAY`, the storage maps,
-    /// `STRUCT_OPS`, `ARENA`, the socket-storage maps). The kernel has the last word; this list is
-    /// checked against it by the test suite.
+    /// Whether the kernel refuses this type as an inner map (or inner template): the
+    /// map-in-map types themselves (one level of nesting only), and the types without the
+    /// kernel's `map_meta_equal` operation — `PROG_ARRAY`, the cgroup storage maps and
+    /// `STRUCT_OPS` — which the kernel refuses with `ENOTSUPP`.
+    ///
+    /// Checked against the running kernel, type by type, by `tests/inner_types.rs`.
     pub const fn refused_as_inner(self) -> bool {
         matches!(
             self,
@@ -180,13 +181,27 @@ impl MapType {
                 | MapType::PROG_ARRAY
                 | MapType::CGROUP_STORAGE
                 | MapType::PERCPU_CGROUP_STORAGE
-                | MapType::SK_STORAGE
-                | MapType::INODE_STORAGE
-                | MapType::TASK_STORAGE
-                | MapType::CGRP_STORAGE
                 | MapType::STRUCT_OPS
-                | MapType::ARENA
         )
+    }
+}
+
+impl MapType {
+    /// Flags the kernel adds by itself when it creates a map of this type, and reports back in
+    /// the map's info: `BPF_F_RDONLY_PROG` for device maps (programs only read them). Passing
+    /// them at creation is refused, so a spec leaves them out and a comparison with the
+    /// kernel's view adds them.
+    ///
+    /// ```
+    /// use bpfmaps::{MapFlags, MapType};
+    /// assert_eq!(MapType::DEVMAP.implied_flags(), MapFlags::RDONLY_PROG);
+    /// assert!(MapType::HASH.implied_flags().is_empty());
+    /// ```
+    pub const fn implied_flags(self) -> crate::MapFlags {
+        match self {
+            MapType::DEVMAP | MapType::DEVMAP_HASH => crate::MapFlags::RDONLY_PROG,
+            _ => crate::MapFlags::empty(),
+        }
     }
 }
 
@@ -226,6 +241,9 @@ mod tests {
         let t = MapType::from_raw(4242);
         assert_eq!(t.name(), None);
         assert_eq!(format!("{t:?}"), "MapType(4242)");
-        assert_eq!(format!("{:?}", MapType::LRU_PERCPU_HASH), "MapType::LRU_PERCPU_HASH");
+        assert_eq!(
+            format!("{:?}", MapType::LRU_PERCPU_HASH),
+            "MapType::LRU_PERCPU_HASH"
+        );
     }
 }

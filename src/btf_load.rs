@@ -1,0 +1,62 @@
+//! [`LoadedBtf`]: a BTF object loaded into the kernel (`BPF_BTF_LOAD`).
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use crate::{Errno, Error, Result};
+
+/// BTF type information loaded into the kernel, which maps can refer to for their key and value
+/// types ([`Map::create_with_btf`](crate::Map::create_with_btf)).
+///
+/// The kernel keeps the BTF as long as this handle or a map created with it lives.
+///
+/// # File descriptor cost
+///
+/// One fd, owned by the handle.
+#[derive(Debug)]
+pub struct LoadedBtf {
+    fd: OwnedFd,
+}
+
+/// The verifier log kept when a load fails, at most this many bytes.
+const LOG_SIZE: usize = 64 * 1024;
+
+impl LoadedBtf {
+    /// `bpf(BPF_BTF_LOAD, data)` — loads raw BTF (the contents of a `.BTF` section, in the
+    /// host's byte order).
+    ///
+    /// The first attempt passes no log buffer; only if the kernel refuses is the load repeated
+    /// with a log, so the error can quote the kernel's reason.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BtfLoad`] with the errno and the kernel's log.
+    #[doc(alias = "BPF_BTF_LOAD")]
+    pub fn load(data: &[u8]) -> Result<LoadedBtf> {
+        match crate::sys::btf_load(data, None) {
+            Ok(fd) => Ok(LoadedBtf { fd }),
+            Err(errno) => Err(Self::explain(data, errno)),
+        }
+    }
+
+    fn explain(data: &[u8], errno: Errno) -> Error {
+        let mut log = vec![0u8; LOG_SIZE];
+        let log_text = match crate::sys::btf_load(data, Some(&mut log)) {
+            // Loaded the second time round (a transient failure): nothing to quote.
+            Ok(_fd) => String::new(),
+            Err(_) => {
+                let end = log.iter().position(|&b| b == 0).unwrap_or(log.len());
+                String::from_utf8_lossy(&log[..end]).trim_end().to_owned()
+            }
+        };
+        Error::BtfLoad {
+            errno,
+            log: log_text,
+        }
+    }
+}
+
+impl AsFd for LoadedBtf {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}

@@ -1,0 +1,540 @@
+//! [`Error`]: everything that can go wrong, each saying what and where.
+
+use core::fmt;
+use std::path::PathBuf;
+
+use crate::{Command, Errno, MapId, MapName, MapType, NameError};
+
+/// The crate's result type.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// What went wrong.
+///
+/// Failures of `bpf(2)` are [`Error::Syscall`], carrying the command, the map and the errno.
+/// Everything the crate can know before a syscall is refused before it, with a variant that says
+/// why ([`Error::Size`], [`Error::Refused`], [`Error::InnerMismatch`], …).
+///
+/// ```
+/// use bpfmaps::{Error, Map, MapSpec, MapType};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 16).with_name("doc_err")?)?;
+/// // The key is 8 bytes, the map's are 4: refused before the kernel sees it.
+/// let err = map.lookup(&[0u8; 8], &mut [0u8; 8]).unwrap_err();
+/// assert!(matches!(err, Error::Size { expected: 4, got: 8, .. }));
+/// assert_eq!(
+///     err.to_string(),
+///     "map 'doc_err' (id ".to_owned() + &map.id().to_string() + "): key of 8 bytes given, the map's keys are 4 bytes"
+/// );
+/// # Ok(()) }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A `bpf(2)` command failed.
+    #[error(transparent)]
+    Syscall(#[from] SyscallError),
+
+    /// A batch command failed part-way: `done` of `requested` elements were processed.
+    #[error("{source} (after {done} of {requested} elements)")]
+    Batch {
+        /// Elements processed before the failure.
+        done: usize,
+        /// Elements asked for.
+        requested: usize,
+        /// The failure.
+        source: SyscallError,
+    },
+
+    /// A key or value of the wrong size, refused before the syscall.
+    #[error("map {map}: {what} of {got} bytes given, the map's {what}s are {expected} bytes")]
+    Size {
+        /// The map.
+        map: MapLabel,
+        /// `key` or `value`.
+        what: SizeKind,
+        /// What the map takes.
+        expected: usize,
+        /// What was given.
+        got: usize,
+    },
+
+    /// An inner map that its outer map's template would refuse, refused before the syscall.
+    #[error("outer map {outer}: {mismatch}")]
+    InnerMismatch {
+        /// The outer map.
+        outer: MapLabel,
+        /// The first property that differs.
+        mismatch: InnerMismatch,
+    },
+
+    /// A combination the kernel refuses, refused before the syscall.
+    #[error("{map}: {refusal}")]
+    Refused {
+        /// The map (or spec) concerned.
+        map: MapLabel,
+        /// What is wrong.
+        refusal: Refusal,
+    },
+
+    /// An invalid map name.
+    #[error(transparent)]
+    Name(#[from] NameError),
+
+    /// The running kernel lacks a feature (found by a probe).
+    #[error(
+        "{feature} is not supported by this kernel ({errno}); it needs Linux {since} or later"
+    )]
+    NotSupported {
+        /// What is missing.
+        feature: &'static str,
+        /// The kernel version that brought it.
+        since: &'static str,
+        /// What the kernel answered.
+        errno: Errno,
+    },
+
+    /// An fd that is not a BPF map where a map was expected.
+    #[error("{what} is not a BPF map: {detail}")]
+    NotAMap {
+        /// Which fd or path.
+        what: String,
+        /// What it is instead, or the error that says so.
+        detail: String,
+    },
+
+    /// An error reading or preparing a file or directory.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+
+    /// A pin path not on a bpffs mount.
+    #[error("{}: not on a bpffs mount (mount one with `mount -t bpf bpf DIR`)", path.display())]
+    NotBpffs {
+        /// The path.
+        path: PathBuf,
+    },
+
+    /// The kernel refused a BTF object.
+    #[error("BPF_BTF_LOAD failed: {errno}{}", if log.is_empty() { String::new() } else { format!("; the kernel said: {log}") })]
+    BtfLoad {
+        /// What the kernel answered.
+        errno: Errno,
+        /// The kernel's log (may be empty).
+        log: String,
+    },
+
+    /// The number of possible CPUs is unknown, so per-CPU values cannot be sized.
+    #[error(
+        "map {map}: per-CPU values need the number of possible CPUs, and \
+         /sys/devices/system/cpu/possible could not be read"
+    )]
+    UnknownCpuCount {
+        /// The map.
+        map: MapLabel,
+    },
+}
+
+impl Error {
+    /// The errno, if the kernel gave one.
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, Error};
+    /// # fn f(e: Error) { if e.errno() == Some(Errno::EPERM) { /* ... */ } }
+    /// ```
+    pub fn errno(&self) -> Option<Errno> {
+        match self {
+            Error::Syscall(e) | Error::Batch { source: e, .. } => Some(e.errno),
+            Error::NotSupported { errno, .. } | Error::BtfLoad { errno, .. } => Some(*errno),
+            Error::Io { source, .. } => source.raw_os_error().map(Errno::from_raw),
+            _ => None,
+        }
+    }
+}
+
+/// Which of a map's sizes a [`Error::Size`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeKind {
+    /// The key.
+    Key,
+    /// The value (for per-CPU maps: all CPUs' values).
+    Value,
+}
+
+impl fmt::Display for SizeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SizeKind::Key => "key",
+            SizeKind::Value => "value",
+        })
+    }
+}
+
+/// How an error names a map: its name, its id and its type, as far as they are known.
+///
+/// Cheap to carry: no allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MapLabel {
+    /// The kernel name (may be empty).
+    pub name: MapName,
+    /// The id, once the map exists.
+    pub id: Option<MapId>,
+    /// The type, where known.
+    pub map_type: Option<MapType>,
+}
+
+impl MapLabel {
+    /// A label with only an id.
+    pub fn id(id: MapId) -> MapLabel {
+        MapLabel {
+            id: Some(id),
+            ..MapLabel::default()
+        }
+    }
+}
+
+impl fmt::Display for MapLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.name.is_empty(), self.id) {
+            (false, Some(id)) => write!(f, "'{}' (id {id})", self.name),
+            (false, None) => write!(f, "'{}'", self.name),
+            (true, Some(id)) => write!(f, "id {id}"),
+            (true, None) => f.write_str("(unnamed)"),
+        }
+    }
+}
+
+/// What a failed syscall was applied to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Target {
+    /// A map, named as far as known.
+    Map(MapLabel),
+    /// A path (pin or get).
+    Path(PathBuf),
+    /// Nothing in particular (a probe, a walk of all ids).
+    None,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Map(label) => write!(f, " on map {label}"),
+            Target::Path(path) => write!(f, " on {}", path.display()),
+            Target::None => Ok(()),
+        }
+    }
+}
+
+/// A failed `bpf(2)` call: the command, what it was applied to, and the errno, displayed with a
+/// sentence saying what usually causes that errno for that command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyscallError {
+    /// The command.
+    pub cmd: Command,
+    /// What it was applied to.
+    pub target: Target,
+    /// What the kernel answered.
+    pub errno: Errno,
+}
+
+impl SyscallError {
+    pub(crate) fn new(cmd: Command, target: Target, errno: Errno) -> SyscallError {
+        SyscallError { cmd, target, errno }
+    }
+
+    /// What usually causes this errno for this command, if there is something useful to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        let map_type = match &self.target {
+            Target::Map(label) => label.map_type,
+            _ => None,
+        };
+        hint(self.cmd, self.errno, map_type)
+    }
+}
+
+impl std::error::Error for SyscallError {}
+
+impl fmt::Display for SyscallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{} failed: {}", self.cmd, self.target, self.errno)?;
+        if let Some(hint) = self.hint() {
+            write!(f, ": {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+fn hint(cmd: Command, errno: Errno, map_type: Option<MapType>) -> Option<&'static str> {
+    let outer = map_type.is_some_and(MapType::is_outer);
+    Some(match (errno, cmd) {
+        (Errno::EPERM, Command::MAP_GET_FD_BY_ID) => {
+            "opening a map by id needs CAP_SYS_ADMIN (CAP_BPF is not enough)"
+        }
+        (Errno::EPERM, Command::MAP_UPDATE_ELEM | Command::MAP_DELETE_ELEM)
+        | (Errno::EPERM, Command::MAP_UPDATE_BATCH | Command::MAP_DELETE_BATCH) => {
+            "the map or this fd is read-only (frozen, BPF_F_RDONLY, or opened read-only), or the \
+             process lacks CAP_BPF"
+        }
+        (Errno::EPERM, Command::MAP_LOOKUP_ELEM | Command::MAP_LOOKUP_BATCH) => {
+            "the map or this fd is write-only (BPF_F_WRONLY, or opened write-only), or the \
+             process lacks CAP_BPF"
+        }
+        (Errno::EPERM, Command::OBJ_PIN) => {
+            "the pin path must be inside a bpffs mount (mount -t bpf bpf DIR)"
+        }
+        (Errno::EPERM, _) => "needs CAP_BPF or CAP_SYS_ADMIN: run as root or grant the capability",
+        (Errno::EINVAL, Command::MAP_CREATE) if outer => {
+            "the kernel refused the outer map or its inner template (check the template type and \
+             that the outer value size is 4)"
+        }
+        (Errno::EINVAL, Command::MAP_CREATE) => {
+            "the kernel refused this combination of type, sizes, max_entries and flags"
+        }
+        (Errno::EINVAL, Command::MAP_UPDATE_ELEM | Command::MAP_UPDATE_BATCH) if outer => {
+            "the inner map does not match the outer map's template (type, key_size, value_size, \
+             map_flags, and max_entries for arrays)"
+        }
+        (Errno::EBADF, _) => "the fd is not open",
+        (Errno::ENOENT, Command::MAP_GET_FD_BY_ID) => "no map has this id (any more)",
+        (Errno::ENOENT, Command::OBJ_GET) => "nothing is pinned at this path",
+        (Errno::ENOENT, Command::MAP_UPDATE_ELEM) => "the key does not exist (BPF_EXIST was asked)",
+        (Errno::EEXIST, Command::MAP_UPDATE_ELEM) => {
+            "the key already exists (BPF_NOEXIST was asked)"
+        }
+        (Errno::EEXIST, Command::OBJ_PIN) => "something is already pinned at this path",
+        (Errno::E2BIG, Command::MAP_UPDATE_ELEM | Command::MAP_UPDATE_BATCH) => {
+            "the map is full (max_entries reached), or the array index is out of range"
+        }
+        (Errno::E2BIG, Command::MAP_CREATE) => "a size or max_entries is too large for this type",
+        (Errno::ENOTSUPP, Command::MAP_CREATE) if outer => {
+            "the inner template's type cannot be used in a map-in-map, or BTF ids were given for \
+             an outer map"
+        }
+        (Errno::ENOTSUPP | Errno::EOPNOTSUPP, Command::MAP_DELETE_BATCH) => {
+            "this map type has no batch delete (ARRAY_OF_MAPS and arrays do not)"
+        }
+        (Errno::ENOTSUPP | Errno::EOPNOTSUPP | Errno::EINVAL, c)
+            if c == Command::MAP_LOOKUP_BATCH
+                || c == Command::MAP_LOOKUP_AND_DELETE_BATCH
+                || c == Command::MAP_UPDATE_BATCH =>
+        {
+            "this map type has no batch operations of this kind"
+        }
+        (Errno::ENOTSUPP | Errno::EOPNOTSUPP, _) => "this map type does not support the operation",
+        (Errno::ENOMEM, Command::MAP_CREATE) => {
+            "the kernel could not allocate the map (memory cgroup limit, or max_entries too large)"
+        }
+        (Errno::ENOSPC, Command::MAP_LOOKUP_BATCH | Command::MAP_LOOKUP_AND_DELETE_BATCH) => {
+            "a hash bucket holds more elements than the batch has room for: use a larger batch"
+        }
+        (Errno::ENOSYS, _) => "this kernel has no bpf(2) (CONFIG_BPF_SYSCALL is off)",
+        (Errno::EMFILE | Errno::ENFILE, _) => "out of file descriptors",
+        _ => return None,
+    })
+}
+
+/// The first property in which an inner map differs from its outer map's template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InnerMismatch {
+    /// The types differ.
+    MapType {
+        /// The inner map's.
+        inner: MapType,
+        /// The template's.
+        template: MapType,
+    },
+    /// A numeric property differs.
+    Field {
+        /// `key_size`, `value_size`, `max_entries`.
+        field: &'static str,
+        /// The inner map's.
+        inner: u32,
+        /// The template's.
+        template: u32,
+    },
+    /// The flags differ.
+    Flags {
+        /// The inner map's.
+        inner: u32,
+        /// The template's.
+        template: u32,
+    },
+}
+
+impl fmt::Display for InnerMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InnerMismatch::MapType { inner, template } => {
+                write!(
+                    f,
+                    "inner map type {inner} does not match the template's {template}"
+                )
+            }
+            InnerMismatch::Field {
+                field,
+                inner,
+                template,
+            } => write!(
+                f,
+                "inner map {field} {inner} does not match the template's {template}"
+            ),
+            InnerMismatch::Flags { inner, template } => write!(
+                f,
+                "inner map map_flags {inner:#x} does not match the template's {template:#x} \
+                 (the kernel compares them exactly, BPF_F_INNER_MAP and BPF_F_NUMA_NODE included)"
+            ),
+        }
+    }
+}
+
+/// A combination the kernel refuses, caught before the syscall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// An outer map given as an inner template or inner map: one level of nesting only.
+    NestedOuter,
+    /// A type that cannot be an inner map.
+    InnerTypeUnsupported(MapType),
+    /// An outer map's value size must be 4 (an fd in, an id out).
+    OuterValueSize(u32),
+    /// An ARRAY_OF_MAPS key must be a 4-byte index.
+    OuterArrayKeySize(u32),
+    /// `BPF_F_INNER_MAP` on a type other than ARRAY.
+    InnerMapFlagNotArray(MapType),
+    /// BTF key/value type ids on an outer map.
+    OuterBtfIds,
+    /// An outer type given to `Map::create`, which has no template to give it.
+    OuterNeedsTemplate,
+    /// A non-outer type given where an outer map is needed.
+    NotOuter(MapType),
+    /// An inner map with another `max_entries` than the template, where the kernel compares it.
+    InnerMaxEntriesFixed {
+        /// The type of the template.
+        map_type: MapType,
+        /// The template's max_entries.
+        template: u32,
+        /// The one asked for.
+        asked: u32,
+    },
+    /// An element write on an outer map through the byte API, which would take an fd number.
+    OuterWriteNeedsMap,
+    /// The outer map's template is not known (opened by id or pin, and empty).
+    TemplateUnknown,
+    /// The key and value slices of a batch have different lengths.
+    BatchLengths {
+        /// Number of keys.
+        keys: usize,
+        /// Number of values (or inner maps).
+        values: usize,
+    },
+    /// An operation the map type does not have.
+    Unsupported {
+        /// The operation.
+        op: &'static str,
+        /// The type.
+        map_type: MapType,
+    },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::NestedOuter => f.write_str(
+                "an outer map cannot be an inner map or inner template: the kernel supports one \
+                 level of map-in-map",
+            ),
+            Refusal::InnerTypeUnsupported(t) => write!(
+                f,
+                "a {t} map cannot be an inner map: the kernel has no inner-map support for it"
+            ),
+            Refusal::OuterValueSize(v) => write!(
+                f,
+                "an outer map's value_size must be 4 (an fd goes in, an id comes out), not {v}"
+            ),
+            Refusal::OuterArrayKeySize(k) => write!(
+                f,
+                "an array_of_maps key must be a 4-byte index, not {k} bytes"
+            ),
+            Refusal::InnerMapFlagNotArray(t) => write!(
+                f,
+                "BPF_F_INNER_MAP is accepted only on array maps, not on {t}"
+            ),
+            Refusal::OuterBtfIds => f.write_str(
+                "an outer map cannot have BTF key/value type ids (the kernel answers ENOTSUPP)",
+            ),
+            Refusal::OuterNeedsTemplate => {
+                f.write_str("an outer map needs an inner template: create it with OuterMap::create")
+            }
+            Refusal::NotOuter(t) => write!(
+                f,
+                "a {t} map is not an outer map (array_of_maps or hash_of_maps)"
+            ),
+            Refusal::InnerMaxEntriesFixed {
+                map_type,
+                template,
+                asked,
+            } => write!(
+                f,
+                "inner {map_type} maps must have the template's max_entries {template}, not \
+                 {asked} (give the template BPF_F_INNER_MAP to allow other sizes)"
+            ),
+            Refusal::OuterWriteNeedsMap => f.write_str(
+                "an outer map's elements are written with OuterMap::insert, which takes the \
+                 inner map itself rather than an fd number",
+            ),
+            Refusal::TemplateUnknown => f.write_str(
+                "the inner template of this outer map is not known (it was opened, not created, \
+                 and holds no inner map to learn it from)",
+            ),
+            Refusal::BatchLengths { keys, values } => write!(
+                f,
+                "a batch needs as many values as keys, got {keys} keys and {values} values"
+            ),
+            Refusal::Unsupported { op, map_type } => {
+                write!(f, "{map_type} maps have no {op} operation")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syscall_messages_name_command_map_and_errno() {
+        let label = MapLabel {
+            name: MapName::new("outer").unwrap(),
+            id: MapId::new(12),
+            map_type: Some(MapType::ARRAY_OF_MAPS),
+        };
+        let e = SyscallError::new(Command::MAP_UPDATE_ELEM, Target::Map(label), Errno::EINVAL);
+        assert_eq!(
+            e.to_string(),
+            "BPF_MAP_UPDATE_ELEM on map 'outer' (id 12) failed: EINVAL (Invalid argument): the \
+             inner map does not match the outer map's template (type, key_size, value_size, \
+             map_flags, and max_entries for arrays)"
+        );
+        let e = SyscallError::new(Command::MAP_CREATE, Target::None, Errno::ENOTSUPP);
+        assert!(e.to_string().contains("ENOTSUPP"), "{e}");
+    }
+
+    #[test]
+    fn mismatch_names_the_field() {
+        let m = InnerMismatch::Field {
+            field: "value_size",
+            inner: 16,
+            template: 8,
+        };
+        assert_eq!(
+            m.to_string(),
+            "inner map value_size 16 does not match the template's 8"
+        );
+    }
+}

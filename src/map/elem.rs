@@ -1,0 +1,277 @@
+//! Element operations of [`Map`]: on byte slices, and typed for [`Pod`] keys and values.
+
+use crate::error::{Refusal, SizeKind};
+use crate::flags::LOCK;
+use crate::sys::pod::{bytes_of, bytes_of_mut, zeroed};
+use crate::{Command, Errno, Error, Map, Pod, Result, UpdateFlags};
+
+impl Map {
+    pub(crate) fn check_key(&self, key: &[u8]) -> Result<()> {
+        self.check_len(SizeKind::Key, self.map_fd().key_len(), key.len())
+    }
+
+    pub(crate) fn check_value(&self, value: usize) -> Result<()> {
+        let expected = self.value_len()?;
+        self.check_len(SizeKind::Value, expected, value)
+    }
+
+    fn check_len(&self, what: SizeKind, expected: usize, got: usize) -> Result<()> {
+        if expected == got {
+            Ok(())
+        } else {
+            Err(Error::Size {
+                map: self.label(),
+                what,
+                expected,
+                got,
+            })
+        }
+    }
+
+    /// Byte writes of fds into outer maps go through [`OuterMap`](crate::OuterMap), which
+    /// takes the inner map itself.
+    fn refuse_outer_write(&self) -> Result<()> {
+        if self.map_type().is_outer() {
+            return Err(Error::Refused {
+                map: self.label(),
+                refusal: Refusal::OuterWriteNeedsMap,
+            });
+        }
+        Ok(())
+    }
+
+    /// `bpf(BPF_MAP_LOOKUP_ELEM)` — copies the value of `key` into `value`.
+    ///
+    /// Returns `Ok(false)` if the key is not in the map (`value` is then unchanged). For
+    /// `QUEUE` and `STACK` maps, `key` is empty and this peeks.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`] if `key` is not `key_size` bytes or `value` not [`Map::value_len`] bytes,
+    /// [`Error::Syscall`] if the kernel refuses.
+    #[doc(alias = "BPF_MAP_LOOKUP_ELEM")]
+    pub fn lookup(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
+        self.lookup_raw(key, value, 0)
+    }
+
+    /// `bpf(BPF_MAP_LOOKUP_ELEM, BPF_F_LOCK)` — as [`Map::lookup`], copying under the value's
+    /// `bpf_spin_lock`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::lookup`].
+    pub fn lookup_locked(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
+        self.lookup_raw(key, value, LOCK)
+    }
+
+    fn lookup_raw(&self, key: &[u8], value: &mut [u8], flags: u64) -> Result<bool> {
+        self.check_key(key)?;
+        self.check_value(value.len())?;
+        found(
+            self.map_fd().lookup(key, value, flags),
+            self,
+            Command::MAP_LOOKUP_ELEM,
+        )
+    }
+
+    /// `bpf(BPF_MAP_UPDATE_ELEM)` — sets `key` to `value`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`] for a wrong size; [`Error::Refused`] on an outer map (use
+    /// [`OuterMap::insert`](crate::OuterMap::insert)); [`Error::Syscall`]: `EEXIST` with
+    /// [`UpdateFlags::NOEXIST`], `ENOENT` with [`UpdateFlags::EXIST`], `E2BIG` when full.
+    #[doc(alias = "BPF_MAP_UPDATE_ELEM")]
+    pub fn update(&self, key: &[u8], value: &[u8], flags: UpdateFlags) -> Result<()> {
+        self.refuse_outer_write()?;
+        self.check_key(key)?;
+        self.check_value(value.len())?;
+        self.map_fd()
+            .update(key, value, flags.bits())
+            .map_err(|errno| self.sys_err(Command::MAP_UPDATE_ELEM, errno))
+    }
+
+    /// `bpf(BPF_MAP_DELETE_ELEM)` — removes `key`. Returns `Ok(false)` if it was not there.
+    ///
+    /// On an outer map, each delete waits for an RCU grace period in the kernel (milliseconds);
+    /// see [`OuterMap::remove_batch`](crate::OuterMap::remove_batch).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`], or [`Error::Syscall`] (`EINVAL` for arrays, whose elements cannot be
+    /// deleted).
+    #[doc(alias = "BPF_MAP_DELETE_ELEM")]
+    pub fn delete(&self, key: &[u8]) -> Result<bool> {
+        self.check_key(key)?;
+        found(self.map_fd().delete(key), self, Command::MAP_DELETE_ELEM)
+    }
+
+    /// `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)` — copies the value of `key` into `value` and
+    /// removes it. For `QUEUE` and `STACK` maps `key` is empty and this pops.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::lookup`]; [`Error::Syscall`] `ENOTSUPP` for types without it.
+    #[doc(alias = "BPF_MAP_LOOKUP_AND_DELETE_ELEM")]
+    pub fn lookup_and_delete(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
+        self.check_key(key)?;
+        self.check_value(value.len())?;
+        found(
+            self.map_fd().lookup_and_delete(key, value, 0),
+            self,
+            Command::MAP_LOOKUP_AND_DELETE_ELEM,
+        )
+    }
+
+    /// `bpf(BPF_MAP_GET_NEXT_KEY)` — writes into `next` the key after `key`, or the first key
+    /// when `key` is `None`. Returns `Ok(false)` after the last key.
+    ///
+    /// For hash maps, if `key` is no longer in the map the kernel starts again from the first
+    /// key; [`Map::keys`] handles deletion during a walk.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`], [`Error::Syscall`].
+    #[doc(alias = "BPF_MAP_GET_NEXT_KEY")]
+    pub fn next_key(&self, key: Option<&[u8]>, next: &mut [u8]) -> Result<bool> {
+        if let Some(key) = key {
+            self.check_key(key)?;
+        }
+        self.check_key(next)?;
+        found(
+            self.map_fd().next_key(key, next),
+            self,
+            Command::MAP_GET_NEXT_KEY,
+        )
+    }
+
+    /// Typed [`Map::lookup`]: the value of `key`, or `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`] if `K` or `V` does not have the map's key or value size.
+    pub fn get<K: Pod, V: Pod>(&self, key: &K) -> Result<Option<V>> {
+        let mut value = zeroed::<V>();
+        Ok(self
+            .lookup(bytes_of(key), bytes_of_mut(&mut value))?
+            .then_some(value))
+    }
+
+    /// Typed [`Map::update`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::update`].
+    pub fn put<K: Pod, V: Pod>(&self, key: &K, value: &V, flags: UpdateFlags) -> Result<()> {
+        self.update(bytes_of(key), bytes_of(value), flags)
+    }
+
+    /// Typed [`Map::delete`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::delete`].
+    pub fn remove<K: Pod>(&self, key: &K) -> Result<bool> {
+        self.delete(bytes_of(key))
+    }
+
+    /// Typed [`Map::lookup_and_delete`]. With `K = ()` on a `QUEUE` or `STACK`, pops.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+    /// let queue = Map::create(&MapSpec::new(MapType::QUEUE, 0, 4, 8))?;
+    /// queue.put(&(), &1u32, UpdateFlags::ANY)?;
+    /// queue.put(&(), &2u32, UpdateFlags::ANY)?;
+    /// assert_eq!(queue.take::<(), u32>(&())?, Some(1));
+    /// assert_eq!(queue.take::<(), u32>(&())?, Some(2));
+    /// assert_eq!(queue.take::<(), u32>(&())?, None);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::lookup_and_delete`].
+    pub fn take<K: Pod, V: Pod>(&self, key: &K) -> Result<Option<V>> {
+        let mut value = zeroed::<V>();
+        Ok(self
+            .lookup_and_delete(bytes_of(key), bytes_of_mut(&mut value))?
+            .then_some(value))
+    }
+
+    /// Every CPU's value of `key` in a per-CPU map (one `V` per possible CPU), or `None`.
+    ///
+    /// `V` is one CPU's value (`value_size` bytes); the kernel lays the CPUs' values out
+    /// `round_up(value_size, 8)` bytes apart. Allocates the buffer and the result.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`] if `V` is not `value_size` bytes, [`Error::UnknownCpuCount`].
+    pub fn get_per_cpu<K: Pod, V: Pod>(&self, key: &K) -> Result<Option<Vec<V>>> {
+        let (stride, cpus) = self.per_cpu_layout::<V>()?;
+        let mut buf = vec![0u8; stride * cpus];
+        if !self.lookup(bytes_of(key), &mut buf)? {
+            return Ok(None);
+        }
+        Ok(Some(
+            buf.chunks_exact(stride)
+                .filter_map(crate::sys::pod::read_unaligned::<V>)
+                .collect(),
+        ))
+    }
+
+    /// Sets every CPU's value of `key` in a per-CPU map; `values` has one `V` per possible CPU.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`] if `V` is not `value_size` bytes or `values` does not hold one value per
+    /// possible CPU; otherwise as [`Map::update`].
+    pub fn put_per_cpu<K: Pod, V: Pod>(
+        &self,
+        key: &K,
+        values: &[V],
+        flags: UpdateFlags,
+    ) -> Result<()> {
+        let (stride, cpus) = self.per_cpu_layout::<V>()?;
+        if values.len() != cpus {
+            return Err(Error::Size {
+                map: self.label(),
+                what: SizeKind::Value,
+                expected: cpus * stride,
+                got: values.len() * stride,
+            });
+        }
+        let mut buf = vec![0u8; stride * cpus];
+        for (chunk, value) in buf.chunks_exact_mut(stride).zip(values) {
+            let bytes = bytes_of(value);
+            chunk[..bytes.len()].copy_from_slice(bytes);
+        }
+        self.update(bytes_of(key), &buf, flags)
+    }
+
+    /// The per-CPU stride and CPU count, checking `V` is one CPU's value.
+    fn per_cpu_layout<V: Pod>(&self) -> Result<(usize, usize)> {
+        let value_size = self.value_size() as usize;
+        if size_of::<V>() != value_size || !self.map_type().is_per_cpu() {
+            return Err(Error::Size {
+                map: self.label(),
+                what: SizeKind::Value,
+                expected: value_size,
+                got: size_of::<V>(),
+            });
+        }
+        let stride = crate::cpus::per_cpu_stride(self.value_size());
+        let total = self.value_len()?;
+        Ok((stride, total / stride.max(1)))
+    }
+}
+
+/// `Ok(true)` for success, `Ok(false)` for `ENOENT` (no such element), an error otherwise.
+pub(crate) fn found(ret: Result<(), Errno>, map: &Map, cmd: Command) -> Result<bool> {
+    match ret {
+        Ok(()) => Ok(true),
+        Err(Errno::ENOENT) => Ok(false),
+        Err(errno) => Err(map.sys_err(cmd, errno)),
+    }
+}

@@ -1,0 +1,211 @@
+//! Walking a map's keys and entries with `BPF_MAP_GET_NEXT_KEY`.
+//!
+//! The walk survives deletion: the key after the current one is fetched *before* the current
+//! key is handed out, so deleting the key just yielded (the usual "walk and delete") never makes
+//! the kernel start again from the first key. A walk yields at most `max_entries` keys, so even
+//! a map changed concurrently by others cannot make it loop forever.
+
+use core::marker::PhantomData;
+
+use crate::sys::pod::{bytes_of, bytes_of_mut, zeroed};
+use crate::{Map, Pod, Result};
+
+/// An iterator over the keys of a map, from [`Map::keys`].
+///
+/// Allocates nothing: keys are `Pod` values on the stack.
+#[derive(Debug)]
+pub struct Keys<'a, K: Pod> {
+    map: &'a Map,
+    /// The next key to yield, already fetched.
+    next: Option<K>,
+    started: bool,
+    remaining: u64,
+    _key: PhantomData<K>,
+}
+
+impl<'a, K: Pod> Keys<'a, K> {
+    fn fetch(&self, after: Option<&K>) -> Result<Option<K>> {
+        let mut key = zeroed::<K>();
+        let found = self
+            .map
+            .next_key(after.map(|k| bytes_of(k)), bytes_of_mut(&mut key))?;
+        Ok(found.then_some(key))
+    }
+}
+
+impl<K: Pod> Iterator for Keys<'_, K> {
+    type Item = Result<K>;
+
+    fn next(&mut self) -> Option<Result<K>> {
+        if !self.started {
+            self.started = true;
+            match self.fetch(None) {
+                Ok(first) => self.next = first,
+                Err(e) => {
+                    self.remaining = 0;
+                    return Some(Err(e));
+                }
+            }
+        }
+        if self.remaining == 0 {
+            return None;
+        }
+        let current = self.next.take()?;
+        self.remaining -= 1;
+        match self.fetch(Some(&current)) {
+            Ok(next) => self.next = next,
+            Err(e) => {
+                self.remaining = 0;
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(current))
+    }
+}
+
+/// An iterator over the `(key, value)` pairs of a map, from [`Map::iter`].
+///
+/// A key deleted between its `GET_NEXT_KEY` and its lookup is skipped.
+#[derive(Debug)]
+pub struct Entries<'a, K: Pod, V: Pod> {
+    keys: Keys<'a, K>,
+    _value: PhantomData<V>,
+}
+
+impl<K: Pod, V: Pod> Iterator for Entries<'_, K, V> {
+    type Item = Result<(K, V)>;
+
+    fn next(&mut self) -> Option<Result<(K, V)>> {
+        loop {
+            let key = match self.keys.next()? {
+                Ok(key) => key,
+                Err(e) => return Some(Err(e)),
+            };
+            match self.keys.map.get::<K, V>(&key) {
+                Ok(Some(value)) => return Some(Ok((key, value))),
+                Ok(None) => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// A walk over the keys of a map as byte slices, from [`Map::key_cursor`], for keys whose
+/// size is only known at run time. Two key buffers are allocated when the cursor is made;
+/// stepping allocates nothing.
+///
+/// ```
+/// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 3, 1, 8))?;
+/// map.update(b"abc", b"x", UpdateFlags::ANY)?;
+/// let mut cursor = map.key_cursor();
+/// while let Some(key) = cursor.next_key()? {
+///     assert_eq!(key, b"abc");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct KeyCursor<'a> {
+    map: &'a Map,
+    current: Vec<u8>,
+    next: Vec<u8>,
+    state: CursorState,
+    remaining: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CursorState {
+    Start,
+    /// `next` holds the key to yield.
+    Ready,
+    Done,
+}
+
+impl KeyCursor<'_> {
+    /// The next key, or `None` at the end.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syscall`](crate::Error::Syscall) if the kernel refuses the walk (for example
+    /// `EINVAL` on a queue).
+    pub fn next_key(&mut self) -> Result<Option<&[u8]>> {
+        if self.state == CursorState::Start {
+            self.state = match self.map.next_key(None, &mut self.next) {
+                Ok(true) => CursorState::Ready,
+                Ok(false) => CursorState::Done,
+                Err(e) => {
+                    self.state = CursorState::Done;
+                    return Err(e);
+                }
+            };
+        }
+        if self.state == CursorState::Done || self.remaining == 0 {
+            self.state = CursorState::Done;
+            return Ok(None);
+        }
+        self.remaining -= 1;
+        core::mem::swap(&mut self.current, &mut self.next);
+        match self.map.next_key(Some(&self.current), &mut self.next) {
+            Ok(true) => {}
+            Ok(false) => self.state = CursorState::Done,
+            Err(e) => {
+                self.state = CursorState::Done;
+                return Err(e);
+            }
+        }
+        Ok(Some(&self.current))
+    }
+}
+
+impl Map {
+    /// The keys of the map, in the kernel's order (`BPF_MAP_GET_NEXT_KEY`).
+    ///
+    /// Deleting the key just yielded, or any key already yielded, is safe during the walk.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 16))?;
+    /// for k in 0..10u32 {
+    ///     map.put(&k, &(k * 2), UpdateFlags::ANY)?;
+    /// }
+    /// // Walk and delete.
+    /// for key in map.keys::<u32>() {
+    ///     assert!(map.remove(&key?)?);
+    /// }
+    /// assert_eq!(map.keys::<u32>().count(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn keys<K: Pod>(&self) -> Keys<'_, K> {
+        Keys {
+            map: self,
+            next: None,
+            started: false,
+            remaining: u64::from(self.max_entries().max(1)),
+            _key: PhantomData,
+        }
+    }
+
+    /// The `(key, value)` pairs of the map: [`Map::keys`], each followed by a lookup.
+    pub fn iter<K: Pod, V: Pod>(&self) -> Entries<'_, K, V> {
+        Entries {
+            keys: self.keys(),
+            _value: PhantomData,
+        }
+    }
+
+    /// A walk over the keys as byte slices.
+    pub fn key_cursor(&self) -> KeyCursor<'_> {
+        let len = self.map_fd().key_len();
+        KeyCursor {
+            map: self,
+            current: vec![0; len],
+            next: vec![0; len],
+            state: CursorState::Start,
+            remaining: u64::from(self.max_entries().max(1)),
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! [`Map`]: an owned handle on a BPF map, and its element operations.
+
+mod batch;
+mod elem;
+mod iter;
+
+use std::ffi::CString;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+pub use self::batch::BatchCursor;
+pub use self::iter::{Entries, KeyCursor, Keys};
+
+use crate::error::{MapLabel, Refusal, SyscallError, Target};
+use crate::sys::{self, MapFd};
+use crate::{Command, Errno, Error, MapId, MapInfo, MapSpec, MapType, OpenFlags, Result};
+
+/// An owned BPF map: its fd, and what the kernel reported about it.
+///
+/// Dropping a `Map` closes its fd. The kernel frees the map when nothing else refers to it —
+/// no other fd, no pin, no outer map holding it, no program using it. So a `Map` inserted into
+/// an outer map can be dropped right after the insert: the outer map keeps the inner map alive,
+/// and no fd is left behind.
+///
+/// Element operations come in two forms: on byte slices (`lookup`, `update`, `delete`, …), and
+/// typed for [`Pod`](crate::Pod) keys and values (`get`, `put`, `remove`, …). Both check sizes
+/// against the map before the syscall and allocate nothing.
+///
+/// ```
+/// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 64).with_name("counts")?)?;
+/// map.put(&7u32, &100u64, UpdateFlags::ANY)?;
+/// assert_eq!(map.get::<u32, u64>(&7)?, Some(100));
+/// assert_eq!(map.get::<u32, u64>(&8)?, None);
+/// assert!(map.remove(&7u32)?);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Map {
+    fd: MapFd,
+    info: MapInfo,
+}
+
+impl Map {
+    /// `bpf(BPF_MAP_CREATE, spec)` — creates a map.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Refused`] before the syscall for an outer map type (use
+    ///   [`OuterMap::create`](crate::OuterMap::create), which takes the inner template), and for
+    ///   `BPF_F_INNER_MAP` on a type other than `ARRAY`.
+    /// - [`Error::Syscall`] with the kernel's errno otherwise.
+    ///
+    /// # File descriptor cost
+    ///
+    /// One fd, owned by the returned `Map`.
+    #[doc(alias = "BPF_MAP_CREATE")]
+    pub fn create(spec: &MapSpec) -> Result<Map> {
+        if spec.map_type().is_outer() {
+            return Err(spec.refuse(Refusal::OuterNeedsTemplate));
+        }
+        spec.check_common()?;
+        Self::create_raw(spec, spec.to_attr())
+    }
+
+    /// `bpf(BPF_MAP_CREATE, spec, btf_fd)` — creates a map whose key and value are described by
+    /// BTF type ids ([`MapSpec::with_btf_type_ids`]) in the loaded BTF object `btf`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::create`].
+    pub fn create_with_btf(spec: &MapSpec, btf: impl AsFd) -> Result<Map> {
+        if spec.map_type().is_outer() {
+            return Err(spec.refuse(Refusal::OuterNeedsTemplate));
+        }
+        spec.check_common()?;
+        let mut attr = spec.to_attr();
+        attr.btf_fd = btf.as_fd().as_raw_fd_u32();
+        Self::create_raw(spec, attr)
+    }
+
+    /// Creates a map from a finished attribute struct; the caller has checked the spec.
+    pub(crate) fn create_raw(spec: &MapSpec, attr: sys::attr::MapCreateAttr) -> Result<Map> {
+        let fd =
+            sys::map_create(&attr).map_err(|errno| crate::probe::explain_create(spec, errno))?;
+        Self::from_created(fd, Command::MAP_CREATE, Target::Map(spec.label()))
+    }
+
+    /// Wraps an fd the kernel just returned for a map.
+    fn from_created(fd: OwnedFd, cmd: Command, target: Target) -> Result<Map> {
+        match MapFd::new(fd) {
+            Ok((fd, raw)) => Ok(Map {
+                fd,
+                info: MapInfo::from_raw(&raw)?,
+            }),
+            Err((_fd, errno)) => Err(SyscallError::new(cmd, target, errno).into()),
+        }
+    }
+
+    /// `bpf(BPF_MAP_GET_FD_BY_ID, id)` — opens the map with this id, read-write.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syscall`]: `ENOENT` if no map has this id, `EPERM` without `CAP_SYS_ADMIN`.
+    ///
+    /// # File descriptor cost
+    ///
+    /// One new fd on every call, owned by the returned `Map`.
+    #[doc(alias = "BPF_MAP_GET_FD_BY_ID")]
+    pub fn from_id(id: MapId) -> Result<Map> {
+        Self::from_id_with(id, OpenFlags::READ_WRITE)
+    }
+
+    /// `bpf(BPF_MAP_GET_FD_BY_ID, id, open_flags)` — opens the map with this id, for example
+    /// read-only ([`OpenFlags::READ_ONLY`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::from_id`].
+    pub fn from_id_with(id: MapId, flags: OpenFlags) -> Result<Map> {
+        let target = Target::Map(MapLabel::id(id));
+        let fd = sys::map_get_fd_by_id(id.get(), flags.bits())
+            .map_err(|errno| SyscallError::new(Command::MAP_GET_FD_BY_ID, target.clone(), errno))?;
+        Self::from_created(fd, Command::OBJ_GET_INFO_BY_FD, target)
+    }
+
+    /// `bpf(BPF_OBJ_GET, path)` — opens the map pinned at `path`, read-write.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syscall`] (`ENOENT`: nothing pinned there), [`Error::NotAMap`] if a program or
+    /// another BPF object is pinned there.
+    ///
+    /// # File descriptor cost
+    ///
+    /// One new fd, owned by the returned `Map`.
+    #[doc(alias = "BPF_OBJ_GET")]
+    pub fn from_pin(path: impl AsRef<Path>) -> Result<Map> {
+        Self::from_pin_with(path, OpenFlags::READ_WRITE)
+    }
+
+    /// `bpf(BPF_OBJ_GET, path, file_flags)` — as [`Map::from_pin`] with an access mode.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::from_pin`].
+    pub fn from_pin_with(path: impl AsRef<Path>, flags: OpenFlags) -> Result<Map> {
+        let path = path.as_ref();
+        let cpath = c_path(path)?;
+        let fd = sys::obj_get(&cpath, flags.bits()).map_err(|errno| {
+            SyscallError::new(Command::OBJ_GET, Target::Path(path.to_owned()), errno)
+        })?;
+        Self::from_unknown_fd(fd, || path.display().to_string())
+    }
+
+    /// Takes ownership of `fd`, which must refer to a BPF map.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotAMap`] if `fd` is not a BPF map (the fd is closed).
+    pub fn from_fd(fd: OwnedFd) -> Result<Map> {
+        Self::from_unknown_fd(fd, || "the fd".to_owned())
+    }
+
+    fn from_unknown_fd(fd: OwnedFd, what: impl Fn() -> String) -> Result<Map> {
+        if let Err(detail) = crate::fdkind::check_map(fd.as_fd()) {
+            return Err(Error::NotAMap {
+                what: what(),
+                detail,
+            });
+        }
+        match MapFd::new(fd) {
+            Ok((fd, raw)) => Ok(Map {
+                fd,
+                info: MapInfo::from_raw(&raw)?,
+            }),
+            Err((_fd, errno)) => Err(Error::NotAMap {
+                what: what(),
+                detail: format!("BPF_OBJ_GET_INFO_BY_FD failed: {errno}"),
+            }),
+        }
+    }
+
+    /// A second handle on the same map, with its own fd (`fcntl(F_DUPFD_CLOEXEC)`; no
+    /// capability needed, unlike [`Map::from_id`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the process is out of fds.
+    pub fn try_clone(&self) -> Result<Map> {
+        let fd = self
+            .fd
+            .fd()
+            .try_clone_to_owned()
+            .map_err(|source| Error::Io {
+                path: "fcntl(F_DUPFD_CLOEXEC)".into(),
+                source,
+            })?;
+        match MapFd::new(fd) {
+            Ok((fd, _)) => Ok(Map {
+                fd,
+                info: self.info,
+            }),
+            Err((_fd, errno)) => Err(self.sys_err(Command::OBJ_GET_INFO_BY_FD, errno)),
+        }
+    }
+
+    /// `bpf(BPF_OBJ_PIN, path)` — pins the map at `path`, inside a bpffs mount, so that it
+    /// outlives this process. Remove the file to unpin.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotBpffs`] if the directory of `path` is not on a bpffs mount (checked first),
+    /// [`Error::Syscall`] (`EEXIST`: something is pinned there already).
+    #[doc(alias = "BPF_OBJ_PIN")]
+    pub fn pin(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        if !crate::pin::is_bpffs(dir)? {
+            return Err(Error::NotBpffs {
+                path: dir.to_owned(),
+            });
+        }
+        let cpath = c_path(path)?;
+        sys::obj_pin(self.fd.fd(), &cpath).map_err(|errno| {
+            SyscallError::new(Command::OBJ_PIN, Target::Path(path.to_owned()), errno).into()
+        })
+    }
+
+    /// `bpf(BPF_MAP_FREEZE)` — makes the map read-only for userspace from now on (programs may
+    /// still write unless it was created with `BPF_F_RDONLY_PROG`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syscall`]: `EBUSY` if the map is writably memory-mapped, `ENOTSUPP` for types
+    /// that cannot be frozen.
+    #[doc(alias = "BPF_MAP_FREEZE")]
+    pub fn freeze(&self) -> Result<()> {
+        self.fd
+            .freeze()
+            .map_err(|errno| self.sys_err(Command::MAP_FREEZE, errno))
+    }
+
+    /// What the kernel reported when this handle was made.
+    pub fn info(&self) -> &MapInfo {
+        &self.info
+    }
+    /// The map's id.
+    pub fn id(&self) -> MapId {
+        self.info.id()
+    }
+    /// The type.
+    pub fn map_type(&self) -> MapType {
+        self.info.map_type()
+    }
+    /// The key size in bytes.
+    pub fn key_size(&self) -> u32 {
+        self.info.key_size()
+    }
+    /// The value size in bytes (one CPU's, for per-CPU maps).
+    pub fn value_size(&self) -> u32 {
+        self.info.value_size()
+    }
+    /// The maximum number of entries.
+    pub fn max_entries(&self) -> u32 {
+        self.info.max_entries()
+    }
+
+    /// The length of a value buffer for the byte API: `value_size`, or for per-CPU maps
+    /// `round_up(value_size, 8) × possible CPUs`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownCpuCount`] for a per-CPU map when `/sys` cannot tell the CPU count.
+    pub fn value_len(&self) -> Result<usize> {
+        self.fd.value_len().ok_or(Error::UnknownCpuCount {
+            map: self.info.label(),
+        })
+    }
+
+    /// Gives up the handle, returning its fd.
+    pub fn into_fd(self) -> OwnedFd {
+        self.fd.into_fd()
+    }
+
+    pub(crate) fn label(&self) -> MapLabel {
+        self.info.label()
+    }
+
+    pub(crate) fn sys_err(&self, cmd: Command, errno: Errno) -> Error {
+        SyscallError::new(cmd, Target::Map(self.label()), errno).into()
+    }
+
+    pub(crate) fn map_fd(&self) -> &MapFd {
+        &self.fd
+    }
+}
+
+impl AsFd for Map {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.fd()
+    }
+}
+
+impl From<Map> for OwnedFd {
+    fn from(map: Map) -> OwnedFd {
+        map.into_fd()
+    }
+}
+
+/// A path as a C string for the kernel.
+pub(crate) fn c_path(path: &Path) -> Result<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::Io {
+        path: path.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "path contains a NUL byte"),
+    })
+}
+
+/// The raw number of a borrowed fd, for an attribute field.
+pub(crate) trait RawFdU32 {
+    fn as_raw_fd_u32(&self) -> u32;
+}
+
+impl RawFdU32 for BorrowedFd<'_> {
+    fn as_raw_fd_u32(&self) -> u32 {
+        use std::os::fd::AsRawFd;
+        // A borrowed fd is never negative.
+        self.as_raw_fd() as u32
+    }
+}

@@ -1,0 +1,246 @@
+//! Batch operations on outer maps.
+//!
+//! Every userspace update or delete of an outer map waits in the kernel for an RCU grace period
+//! (milliseconds). A batch command waits once for all its elements, so filling or emptying
+//! many slots costs one grace period instead of one per slot. Where the kernel has no batch
+//! command for a type (`ARRAY_OF_MAPS` has no batch delete), the per-element fallback issues the
+//! calls from several threads at once: concurrent waiters share grace periods, so the fallback
+//! costs about `slots / FALLBACK_THREADS` grace periods rather than `slots`.
+
+use std::os::fd::{AsFd, AsRawFd};
+use std::thread;
+
+use super::{inner_info, OuterMap};
+use crate::map::BatchCursor;
+use crate::sys::pod::{bytes_of, slice_bytes};
+use crate::{Command, Errno, Error, MapId, MapType, Pod, Result, UpdateFlags};
+
+/// Threads of the per-element fallback.
+pub(crate) const FALLBACK_THREADS: usize = 32;
+
+impl OuterMap {
+    /// `bpf(BPF_MAP_UPDATE_BATCH)` — puts `inners[i]` into slot `keys[i]` for every `i`, in one
+    /// syscall that waits for one RCU grace period in all.
+    ///
+    /// Every inner map is checked against the template first; nothing is inserted if one does
+    /// not fit. If the kernel has no batch update for this map, falls back to concurrent single
+    /// updates.
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(64), &MapSpec::new(MapType::HASH, 4, 4, 8))?;
+    /// let inners = (0..64).map(|i| outer.new_inner(&format!("in{i}"))).collect::<Result<Vec<_>, _>>()?;
+    /// let keys: Vec<u32> = (0..64).collect();
+    /// outer.insert_batch(&keys, &inners)?;
+    /// drop(inners);
+    /// assert_eq!(outer.lookup_all::<u32>()?.len(), 64);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`OuterMap::insert`], for the first inner map that is refused; [`Error::Batch`] with
+    /// how many slots were filled if the kernel fails part-way.
+    #[doc(alias = "BPF_MAP_UPDATE_BATCH")]
+    pub fn insert_batch<K: Pod, M: AsFd>(&self, keys: &[K], inners: &[M]) -> Result<()> {
+        self.insert_batch_with(keys, inners, UpdateFlags::ANY)
+    }
+
+    /// As [`OuterMap::insert_batch`], with update flags.
+    ///
+    /// # Errors
+    ///
+    /// As [`OuterMap::insert_batch`].
+    pub fn insert_batch_with<K: Pod, M: AsFd>(
+        &self,
+        keys: &[K],
+        inners: &[M],
+        flags: UpdateFlags,
+    ) -> Result<()> {
+        self.map.check_same_len(keys.len(), inners.len())?;
+        if let Some(key) = keys.first() {
+            self.map.check_key(bytes_of(key))?;
+        }
+        let mut infos = Vec::with_capacity(inners.len());
+        let mut fds = Vec::with_capacity(inners.len());
+        for inner in inners {
+            let info = inner_info(inner.as_fd(), self.map.label())?;
+            self.check_inner(&info)?;
+            infos.push(info);
+            fds.push(inner.as_fd().as_raw_fd() as u32);
+        }
+        let replaced = match &self.registry {
+            Some(_) => keys
+                .iter()
+                .map(|k| self.lookup(k))
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let ret =
+            self.map
+                .update_batch_bytes(slice_bytes(keys), slice_bytes(&fds), keys.len(), flags);
+        match ret {
+            Err(Error::Batch {
+                done: 0, source, ..
+            }) if no_batch(source.errno) => {
+                let results = parallel(keys.len(), |i| {
+                    self.map.map_fd().update(
+                        bytes_of(&keys[i]),
+                        &fds[i].to_ne_bytes(),
+                        flags.bits(),
+                    )
+                });
+                self.first_failure(Command::MAP_UPDATE_ELEM, &results)?;
+            }
+            other => other?,
+        }
+        if let Some(registry) = &self.registry {
+            for (i, (info, inner)) in infos.iter().zip(inners).enumerate() {
+                registry.replace(replaced.get(i).copied().flatten(), info, inner.as_fd());
+            }
+        }
+        Ok(())
+    }
+
+    /// `bpf(BPF_MAP_LOOKUP_BATCH)` — the next filled slots of a walk: keys into `keys`, ids into
+    /// `ids`; returns how many. Empty slots are skipped by the kernel.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::get_batch`](crate::Map::get_batch).
+    #[doc(alias = "BPF_MAP_LOOKUP_BATCH")]
+    pub fn lookup_batch<K: Pod>(
+        &self,
+        cursor: &mut BatchCursor,
+        keys: &mut [K],
+        ids: &mut [Option<MapId>],
+    ) -> Result<usize> {
+        self.map.get_batch(cursor, keys, ids)
+    }
+
+    /// Every filled slot as `(key, id)`, read with batch lookups (or a key walk where the kernel
+    /// has no batch lookup for this map).
+    ///
+    /// # Errors
+    ///
+    /// As [`OuterMap::lookup_batch`].
+    pub fn lookup_all<K: Pod>(&self) -> Result<Vec<(K, MapId)>> {
+        const CHUNK: usize = 256;
+        let mut out = Vec::new();
+        let mut cursor = self.map.batch_cursor();
+        let mut keys = vec![crate::sys::pod::zeroed::<K>(); CHUNK];
+        let mut ids = vec![None; CHUNK];
+        while !cursor.is_done() {
+            let n = match self.lookup_batch(&mut cursor, &mut keys, &mut ids) {
+                Ok(n) => n,
+                Err(Error::Batch { source, .. }) if no_batch(source.errno) && out.is_empty() => {
+                    return self.iter::<K>().collect();
+                }
+                Err(e) => return Err(e),
+            };
+            out.extend(
+                keys[..n]
+                    .iter()
+                    .zip(&ids[..n])
+                    .filter_map(|(k, id)| Some((*k, (*id)?))),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Empties the slots `keys`, waiting for about one RCU grace period in all:
+    /// `BPF_MAP_DELETE_BATCH` for a `HASH_OF_MAPS`; for an `ARRAY_OF_MAPS`, which has no batch
+    /// delete, single deletes issued from several threads at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`]; [`Error::Batch`] if a slot could not be emptied (`ENOENT`: it was
+    /// already empty) — for a hash of maps the kernel stops there, for an array of maps the
+    /// other slots are still emptied.
+    #[doc(alias = "BPF_MAP_DELETE_BATCH")]
+    pub fn remove_batch<K: Pod>(&self, keys: &[K]) -> Result<()> {
+        if let Some(key) = keys.first() {
+            self.map.check_key(bytes_of(key))?;
+        }
+        let replaced = match &self.registry {
+            Some(_) => keys
+                .iter()
+                .map(|k| self.lookup(k))
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let ret = if self.map.map_type() == MapType::ARRAY_OF_MAPS {
+            let results = parallel(keys.len(), |i| self.map.map_fd().delete(bytes_of(&keys[i])));
+            self.first_failure(Command::MAP_DELETE_ELEM, &results)
+        } else {
+            match self.map.delete_batch_bytes(slice_bytes(keys), keys.len()) {
+                Err(Error::Batch {
+                    done: 0, source, ..
+                }) if no_batch(source.errno) => {
+                    let results =
+                        parallel(keys.len(), |i| self.map.map_fd().delete(bytes_of(&keys[i])));
+                    self.first_failure(Command::MAP_DELETE_ELEM, &results)
+                }
+                other => other,
+            }
+        };
+        if let Some(registry) = &self.registry {
+            replaced
+                .into_iter()
+                .flatten()
+                .for_each(|id| registry.forget(id));
+        }
+        ret
+    }
+
+    /// `Ok` if every result is, else a batch error for the first failure with the number of
+    /// successes.
+    fn first_failure(
+        &self,
+        cmd: Command,
+        results: &[core::result::Result<(), Errno>],
+    ) -> Result<()> {
+        let done = results.iter().filter(|r| r.is_ok()).count();
+        match results.iter().find_map(|r| r.err()) {
+            None => Ok(()),
+            Some(errno) => Err(self.map.batch_err(
+                cmd,
+                errno,
+                u32::try_from(done).unwrap_or(u32::MAX),
+                u32::try_from(results.len()).unwrap_or(u32::MAX),
+            )),
+        }
+    }
+}
+
+/// Whether a batch command failed because the kernel has no such batch for this map.
+fn no_batch(errno: Errno) -> bool {
+    matches!(errno, Errno::ENOTSUPP | Errno::EOPNOTSUPP | Errno::EINVAL)
+}
+
+/// Runs `op(0..n)` from up to [`FALLBACK_THREADS`] threads, returning each result in order.
+fn parallel<F>(n: usize, op: F) -> Vec<core::result::Result<(), Errno>>
+where
+    F: Fn(usize) -> core::result::Result<(), Errno> + Sync,
+{
+    let mut results = vec![Ok(()); n];
+    if n <= 1 {
+        results.iter_mut().enumerate().for_each(|(i, r)| *r = op(i));
+        return results;
+    }
+    let per_thread = n.div_ceil(FALLBACK_THREADS);
+    thread::scope(|scope| {
+        for (chunk_index, chunk) in results.chunks_mut(per_thread).enumerate() {
+            let op = &op;
+            let base = chunk_index * per_thread;
+            scope.spawn(move || {
+                for (offset, slot) in chunk.iter_mut().enumerate() {
+                    *slot = op(base + offset);
+                }
+            });
+        }
+    });
+    results
+}

@@ -1,0 +1,513 @@
+//! [`OuterMap`]: a map of maps (`ARRAY_OF_MAPS`, `HASH_OF_MAPS`).
+
+mod batch;
+mod registry;
+mod template;
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+pub use self::template::{InnerShape, InnerTemplate};
+
+use self::registry::Registry;
+use self::template::spec_of_info;
+use crate::error::{MapLabel, Refusal};
+use crate::map::{Entries, RawFdU32};
+use crate::sys::pod::bytes_of;
+use crate::{Command, Errno, Error, Map, MapId, MapInfo, MapSpec, Pod, Result, UpdateFlags};
+
+/// An outer map: an `ARRAY_OF_MAPS` or `HASH_OF_MAPS`, whose values are other maps.
+///
+/// The handle remembers the inner template's properties, so that
+/// - [`OuterMap::new_inner`] creates inner maps the kernel is guaranteed to accept,
+/// - [`OuterMap::insert`] checks an inner map against the template before the syscall and names
+///   the property that differs,
+/// - the asymmetry of the kernel's interface (an *fd* goes in, an *id* comes out) never reaches
+///   the caller as integers: inserts borrow the inner map (`impl AsFd`), lookups return a
+///   [`MapId`], and [`OuterMap::get`] returns an owned [`Map`].
+///
+/// Each userspace insert or delete waits in the kernel for an RCU grace period (milliseconds);
+/// the batch methods ([`OuterMap::insert_batch`], [`OuterMap::remove_batch`]) wait once for the
+/// whole batch.
+///
+/// ```
+/// use bpfmaps::{MapSpec, MapType, OuterMap, UpdateFlags};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// let inner_spec = MapSpec::new(MapType::ARRAY, 4, 8, 16);
+/// let outer = OuterMap::create(&MapSpec::array_of_maps(8).with_name("doc_outer")?, &inner_spec)?;
+///
+/// let inner = outer.new_inner("doc_inner")?;
+/// inner.put(&0u32, &42u64, UpdateFlags::ANY)?;
+/// outer.insert(&3u32, &inner)?;
+/// drop(inner); // the outer map keeps the inner map alive; no fd is left open
+///
+/// let id = outer.lookup(&3u32)?.expect("slot 3 is filled");
+/// let opened = outer.get(&3u32)?.expect("slot 3 is filled"); // a new owned fd
+/// assert_eq!(opened.id(), id);
+/// assert_eq!(opened.get::<u32, u64>(&0)?, Some(42));
+/// assert!(outer.remove(&3u32)?);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct OuterMap {
+    map: Map,
+    template: Option<MapSpec>,
+    registry: Option<Registry>,
+}
+
+impl OuterMap {
+    /// `bpf(BPF_MAP_CREATE, spec, inner_map_fd)` — creates an outer map with the given inner
+    /// template: a [`MapSpec`] (the crate creates the template map, passes it and closes it) or
+    /// a borrowed map (`&Map`, or any `BorrowedFd`), held only for the call.
+    ///
+    /// # Errors
+    ///
+    /// Refused before any syscall, with [`Error::Refused`]: a `spec` that is not an outer type,
+    /// an outer `value_size` other than 4, an `ARRAY_OF_MAPS` key that is not 4 bytes, BTF ids on
+    /// the outer spec, an outer map or a type without inner-map support (such as `PROG_ARRAY`)
+    /// as template, `BPF_F_INNER_MAP` on a non-array template. [`Error::NotSupported`] if the
+    /// kernel lacks map-in-map; [`Error::Syscall`] for other kernel refusals.
+    ///
+    /// # File descriptor cost
+    ///
+    /// One fd, owned by the returned handle; a template created from a spec is closed before
+    /// this returns.
+    pub fn create<'a>(spec: &MapSpec, template: impl Into<InnerTemplate<'a>>) -> Result<OuterMap> {
+        spec.check_outer()?;
+        match template.into() {
+            InnerTemplate::Spec(inner) => {
+                inner.check_inner()?;
+                let template_map = Map::create(inner)?;
+                let map = Self::create_outer(spec, template_map.as_fd())?;
+                // `template_map` drops here: the kernel has copied what it needs.
+                Ok(Self::new(
+                    map,
+                    Some(inner.clone().with_map_name(Default::default())),
+                ))
+            }
+            InnerTemplate::Map(fd) => {
+                let info = inner_info(fd, spec.label())?;
+                if let Some(refusal) = InnerShape::of_info(&info).inner_refusal() {
+                    return Err(Error::Refused {
+                        map: info.label(),
+                        refusal,
+                    });
+                }
+                let map = Self::create_outer(spec, fd)?;
+                Ok(Self::new(map, Some(spec_of_info(&info))))
+            }
+        }
+    }
+
+    fn create_outer(spec: &MapSpec, template: BorrowedFd<'_>) -> Result<Map> {
+        let mut attr = spec.to_attr();
+        attr.inner_map_fd = template.as_raw_fd_u32();
+        Map::create_raw(spec, attr)
+    }
+
+    fn new(map: Map, template: Option<MapSpec>) -> OuterMap {
+        OuterMap {
+            map,
+            template,
+            registry: None,
+        }
+    }
+
+    /// An outer map from an opened [`Map`] (by id or pin). The kernel does not report an outer
+    /// map's template, so it is learnt from the first inner map found in the map, if there is
+    /// one and it can be opened; otherwise [`OuterMap::template`] is `None` and inserts are
+    /// checked by the kernel alone.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Refused`] if `map` is not an outer map.
+    pub fn from_map(map: Map) -> Result<OuterMap> {
+        if !map.map_type().is_outer() {
+            return Err(Error::Refused {
+                map: map.label(),
+                refusal: Refusal::NotOuter(map.map_type()),
+            });
+        }
+        let mut outer = Self::new(map, None);
+        outer.template = outer.learn_template();
+        Ok(outer)
+    }
+
+    /// An outer map from an opened [`Map`] whose template you know (for instance from the
+    /// object file that declared it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Refused`] if `map` is not an outer map or `template` cannot be a template.
+    pub fn from_map_with_template(map: Map, template: MapSpec) -> Result<OuterMap> {
+        if !map.map_type().is_outer() {
+            return Err(Error::Refused {
+                map: map.label(),
+                refusal: Refusal::NotOuter(map.map_type()),
+            });
+        }
+        template.check_inner()?;
+        Ok(Self::new(map, Some(template)))
+    }
+
+    /// Opens the outer map pinned at `path` ([`Map::from_pin`] then [`OuterMap::from_map`]).
+    ///
+    /// # Errors
+    ///
+    /// As both.
+    pub fn from_pin(path: impl AsRef<Path>) -> Result<OuterMap> {
+        Self::from_map(Map::from_pin(path)?)
+    }
+
+    /// Opens the outer map with this id ([`Map::from_id`] then [`OuterMap::from_map`]).
+    ///
+    /// # Errors
+    ///
+    /// As both.
+    pub fn from_id(id: MapId) -> Result<OuterMap> {
+        Self::from_map(Map::from_id(id)?)
+    }
+
+    /// The template of an opened outer map, from its first filled slot among the first
+    /// [`LEARN_LIMIT`] keys.
+    fn learn_template(&self) -> Option<MapSpec> {
+        let mut cursor = self.map.key_cursor();
+        let mut id = [0u8; 4];
+        for _ in 0..LEARN_LIMIT {
+            let key = cursor.next_key().ok()??;
+            if self.map.lookup(key, &mut id).ok()? {
+                let inner = Map::from_id(MapId::new(u32::from_ne_bytes(id))?).ok()?;
+                return Some(spec_of_info(inner.info()));
+            }
+        }
+        None
+    }
+
+    /// Keeps, from now on, an fd of every map this handle inserts, so that [`OuterMap::get`]
+    /// returns them by duplicating that fd instead of `BPF_MAP_GET_FD_BY_ID` (which needs
+    /// `CAP_SYS_ADMIN`). An entry is dropped when this handle removes or overwrites its slot.
+    ///
+    /// # File descriptor cost
+    ///
+    /// One fd per map inserted through this handle and still in the outer map.
+    pub fn with_registry(mut self) -> OuterMap {
+        if self.registry.is_none() {
+            self.registry = Some(Registry::default());
+        }
+        self
+    }
+
+    /// How many maps the registry holds an fd for (0 without [`OuterMap::with_registry`]).
+    pub fn registered(&self) -> usize {
+        self.registry.as_ref().map_or(0, Registry::len)
+    }
+
+    /// The underlying map (for its info, pinning, freezing, iteration).
+    pub fn as_map(&self) -> &Map {
+        &self.map
+    }
+
+    /// Gives up the outer handle, returning the map.
+    pub fn into_map(self) -> Map {
+        self.map
+    }
+
+    /// The outer map's info.
+    pub fn info(&self) -> &MapInfo {
+        self.map.info()
+    }
+
+    /// The outer map's id.
+    pub fn id(&self) -> MapId {
+        self.map.id()
+    }
+
+    /// The inner template's spec, if known (always, for a map this crate created).
+    pub fn template(&self) -> Option<&MapSpec> {
+        self.template.as_ref()
+    }
+
+    fn template_or_refuse(&self) -> Result<&MapSpec> {
+        self.template.as_ref().ok_or(Error::Refused {
+            map: self.map.label(),
+            refusal: Refusal::TemplateUnknown,
+        })
+    }
+
+    /// Creates an inner map named `name` that this outer map is guaranteed to accept: the
+    /// template's type, sizes, flags (`BPF_F_INNER_MAP` and `BPF_F_NUMA_NODE` included),
+    /// NUMA node, `map_extra` and max_entries.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Refused`] if the template is unknown; [`Error::Name`]; [`Error::Syscall`].
+    ///
+    /// # File descriptor cost
+    ///
+    /// One fd, owned by the returned `Map`; drop it after inserting.
+    pub fn new_inner(&self, name: &str) -> Result<Map> {
+        let spec = self.template_or_refuse()?.clone().with_name(name)?;
+        Map::create(&spec)
+    }
+
+    /// As [`OuterMap::new_inner`], with another `max_entries` — allowed where the kernel does
+    /// not compare it: every type but arrays, and arrays whose template has `BPF_F_INNER_MAP`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Refused`] with [`Refusal::InnerMaxEntriesFixed`] where the kernel would refuse
+    /// the size; otherwise as [`OuterMap::new_inner`].
+    pub fn new_inner_sized(&self, name: &str, max_entries: u32) -> Result<Map> {
+        let template = self.template_or_refuse()?;
+        let shape = InnerShape::of_spec(template);
+        if shape.fixes_max_entries() && max_entries != template.max_entries() {
+            return Err(Error::Refused {
+                map: self.map.label(),
+                refusal: Refusal::InnerMaxEntriesFixed {
+                    map_type: template.map_type(),
+                    template: template.max_entries(),
+                    asked: max_entries,
+                },
+            });
+        }
+        let spec = template
+            .clone()
+            .with_name(name)?
+            .with_max_entries(max_entries);
+        Map::create(&spec)
+    }
+
+    /// Checks that `inner` can go into this outer map: it is not an outer map, its type can be
+    /// an inner map, and it matches the template (when known).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Refused`] or [`Error::InnerMismatch`] naming the property.
+    pub fn check_inner(&self, inner: &MapInfo) -> Result<()> {
+        let shape = InnerShape::of_info(inner);
+        if let Some(refusal) = shape.inner_refusal() {
+            return Err(Error::Refused {
+                map: inner.label(),
+                refusal,
+            });
+        }
+        if let Some(template) = &self.template {
+            InnerShape::of_spec(template)
+                .check_fits(&shape)
+                .map_err(|mismatch| Error::InnerMismatch {
+                    outer: self.map.label(),
+                    mismatch,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// `bpf(BPF_MAP_UPDATE_ELEM, key, inner_fd)` — puts `inner` in the slot `key` (`BPF_ANY`).
+    ///
+    /// The inner map is borrowed: your handle still owns its fd and closes it when dropped,
+    /// while the outer map keeps the map itself alive.
+    ///
+    /// # Errors
+    ///
+    /// Before the syscall: [`Error::Size`] for a key of the wrong size, [`Error::NotAMap`] if
+    /// `inner` is not a map (or is closed), [`Error::Refused`]/[`Error::InnerMismatch`] if the
+    /// template would refuse it. After: [`Error::Syscall`] (`E2BIG`: array index out of range or
+    /// hash full).
+    #[doc(alias = "BPF_MAP_UPDATE_ELEM")]
+    pub fn insert<K: Pod>(&self, key: &K, inner: impl AsFd) -> Result<()> {
+        self.insert_bytes(bytes_of(key), inner.as_fd(), UpdateFlags::ANY)
+    }
+
+    /// As [`OuterMap::insert`], with update flags (`NOEXIST`: only into an empty slot of a
+    /// hash of maps; `EXIST`: only replace).
+    ///
+    /// # Errors
+    ///
+    /// As [`OuterMap::insert`].
+    pub fn insert_with<K: Pod>(&self, key: &K, inner: impl AsFd, flags: UpdateFlags) -> Result<()> {
+        self.insert_bytes(bytes_of(key), inner.as_fd(), flags)
+    }
+
+    /// As [`OuterMap::insert_with`], with the key as bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`OuterMap::insert`].
+    pub fn insert_bytes(
+        &self,
+        key: &[u8],
+        inner: BorrowedFd<'_>,
+        flags: UpdateFlags,
+    ) -> Result<()> {
+        self.map.check_key(key)?;
+        let info = inner_info(inner, self.map.label())?;
+        self.check_inner(&info)?;
+        let replaced = self.registry_slot(key)?;
+        let fd = (inner.as_raw_fd() as u32).to_ne_bytes();
+        self.map
+            .map_fd()
+            .update(key, &fd, flags.bits())
+            .map_err(|errno| self.map.sys_err(Command::MAP_UPDATE_ELEM, errno))?;
+        if let Some(registry) = &self.registry {
+            registry.replace(replaced, &info, inner);
+        }
+        Ok(())
+    }
+
+    /// `bpf(BPF_MAP_LOOKUP_ELEM)` — the id of the map in slot `key`, or `None` if it is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`]; [`Error::Syscall`].
+    #[doc(alias = "BPF_MAP_LOOKUP_ELEM")]
+    pub fn lookup<K: Pod>(&self, key: &K) -> Result<Option<MapId>> {
+        self.lookup_bytes(bytes_of(key))
+    }
+
+    /// As [`OuterMap::lookup`], with the key as bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`OuterMap::lookup`].
+    pub fn lookup_bytes(&self, key: &[u8]) -> Result<Option<MapId>> {
+        let mut id = [0u8; 4];
+        Ok(if self.map.lookup(key, &mut id)? {
+            MapId::new(u32::from_ne_bytes(id))
+        } else {
+            None
+        })
+    }
+
+    /// The map in slot `key`, opened: from the registry if this handle inserted it and keeps
+    /// one ([`OuterMap::with_registry`]), otherwise with `BPF_MAP_GET_FD_BY_ID`.
+    ///
+    /// If the slot changes between the lookup and the open, the lookup is retried.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syscall`]: `EPERM` without `CAP_SYS_ADMIN` (for maps not in the registry).
+    ///
+    /// # File descriptor cost
+    ///
+    /// One new fd, owned by the returned `Map`.
+    pub fn get<K: Pod>(&self, key: &K) -> Result<Option<Map>> {
+        self.get_bytes(bytes_of(key))
+    }
+
+    /// As [`OuterMap::get`], with the key as bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`OuterMap::get`].
+    pub fn get_bytes(&self, key: &[u8]) -> Result<Option<Map>> {
+        let mut last = None;
+        for _ in 0..4 {
+            let Some(id) = self.lookup_bytes(key)? else {
+                return Ok(None);
+            };
+            if let Some(map) = self.registry.as_ref().and_then(|r| r.open(id)) {
+                return map.map(Some);
+            }
+            match Map::from_id(id) {
+                Ok(map) => return Ok(Some(map)),
+                // Freed between the lookup and the open: look again.
+                Err(e) if e.errno() == Some(Errno::ENOENT) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| self.map.sys_err(Command::MAP_GET_FD_BY_ID, Errno::ENOENT)))
+    }
+
+    /// `bpf(BPF_MAP_DELETE_ELEM)` — empties slot `key`. Returns `Ok(false)` if it was empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Size`]; [`Error::Syscall`].
+    #[doc(alias = "BPF_MAP_DELETE_ELEM")]
+    pub fn remove<K: Pod>(&self, key: &K) -> Result<bool> {
+        self.remove_bytes(bytes_of(key))
+    }
+
+    /// As [`OuterMap::remove`], with the key as bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`OuterMap::remove`].
+    pub fn remove_bytes(&self, key: &[u8]) -> Result<bool> {
+        let replaced = self.registry_slot(key)?;
+        let removed = self.map.delete(key)?;
+        if let (Some(registry), Some(id)) = (&self.registry, replaced) {
+            registry.forget(id);
+        }
+        Ok(removed)
+    }
+
+    /// The filled slots as `(key, id)` pairs, in the kernel's order. Empty slots of an
+    /// `ARRAY_OF_MAPS` are skipped. Safe against removal during the walk (as [`Map::keys`]).
+    pub fn iter<K: Pod>(&self) -> OuterEntries<'_, K> {
+        OuterEntries {
+            entries: self.map.iter(),
+        }
+    }
+
+    /// The id now in slot `key`, if this handle keeps a registry (whose entry for it goes
+    /// when the slot is overwritten or removed).
+    fn registry_slot(&self, key: &[u8]) -> Result<Option<MapId>> {
+        match &self.registry {
+            Some(_) => self.lookup_bytes(key),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Asks the kernel about a map given as an inner map or template, refusing fds that are not
+/// maps.
+fn inner_info(fd: BorrowedFd<'_>, outer: MapLabel) -> Result<MapInfo> {
+    let what = || format!("inner map fd {} for outer map {outer}", fd.as_raw_fd());
+    if let Err(detail) = crate::fdkind::check_map(fd) {
+        return Err(Error::NotAMap {
+            what: what(),
+            detail,
+        });
+    }
+    MapInfo::query(fd).map_err(|e| Error::NotAMap {
+        what: what(),
+        detail: e.to_string(),
+    })
+}
+
+/// An iterator over the filled slots of an outer map, from [`OuterMap::iter`].
+#[derive(Debug)]
+pub struct OuterEntries<'a, K: Pod> {
+    entries: Entries<'a, K, Option<MapId>>,
+}
+
+impl<K: Pod> Iterator for OuterEntries<'_, K> {
+    type Item = Result<(K, MapId)>;
+
+    fn next(&mut self) -> Option<Result<(K, MapId)>> {
+        loop {
+            match self.entries.next()? {
+                Ok((key, Some(id))) => return Some(Ok((key, id))),
+                Ok((_, None)) => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+impl AsFd for OuterMap {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.map.as_fd()
+    }
+}
+
+impl From<OuterMap> for OwnedFd {
+    fn from(outer: OuterMap) -> OwnedFd {
+        outer.map.into_fd()
+    }
+}
+
+/// How many keys [`OuterMap::from_map`] looks at to find a filled slot.
+const LEARN_LIMIT: usize = 4096;

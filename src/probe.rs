@@ -1,0 +1,116 @@
+//! Feature probes: what the running kernel can do, asked once and cached.
+//!
+//! Probes run on the error path only: a successful call never pays for one. When the kernel
+//! refuses a map-in-map or `BPF_F_INNER_MAP` creation with `EINVAL`, the matching probe (cached
+//! for the life of the process) tells whether the feature is missing, so the error can say
+//! "not supported by this kernel" instead of "invalid argument".
+
+use std::sync::OnceLock;
+
+use crate::error::{SyscallError, Target};
+use crate::sys::{self, attr::MapCreateAttr};
+use crate::{Command, Errno, Error, MapFlags, MapSpec, MapType};
+
+fn create(
+    map_type: MapType,
+    flags: MapFlags,
+    inner: Option<u32>,
+) -> Result<std::os::fd::OwnedFd, Errno> {
+    sys::map_create(&MapCreateAttr {
+        map_type: map_type.as_raw(),
+        key_size: 4,
+        value_size: 4,
+        max_entries: 1,
+        map_flags: flags.bits(),
+        inner_map_fd: inner.unwrap_or(0),
+        ..MapCreateAttr::default()
+    })
+}
+
+fn cached(
+    cell: &'static OnceLock<Result<bool, Errno>>,
+    probe: fn() -> Result<bool, Errno>,
+) -> Result<bool, Errno> {
+    *cell.get_or_init(probe)
+}
+
+/// Whether this process may create BPF maps at all (a 1-entry array): `false` without the
+/// privilege (`EPERM`), without `bpf(2)` (`ENOSYS`), or under a seccomp filter. Cached.
+///
+/// ```
+/// if !bpfmaps::probe::can_create_maps() {
+///     eprintln!("skipping: {:?}", bpfmaps::probe::map_create_error());
+/// }
+/// ```
+pub fn can_create_maps() -> bool {
+    map_create_error().is_none()
+}
+
+/// Why [`can_create_maps`] is `false`: the errno of the probe's `BPF_MAP_CREATE`.
+pub fn map_create_error() -> Option<Errno> {
+    static CELL: OnceLock<Result<bool, Errno>> = OnceLock::new();
+    cached(&CELL, || {
+        create(MapType::ARRAY, MapFlags::empty(), None).map(|_| true)
+    })
+    .err()
+}
+
+/// Whether the kernel supports map-in-map (`ARRAY_OF_MAPS`, Linux 4.12). Cached.
+///
+/// # Errors
+///
+/// The errno when the probe could not tell (`EPERM`: no privilege to create maps at all).
+pub fn map_in_map() -> Result<bool, Errno> {
+    static CELL: OnceLock<Result<bool, Errno>> = OnceLock::new();
+    cached(&CELL, || {
+        let template = create(MapType::ARRAY, MapFlags::empty(), None)?;
+        use std::os::fd::AsRawFd;
+        match create(
+            MapType::ARRAY_OF_MAPS,
+            MapFlags::empty(),
+            Some(template.as_raw_fd() as u32),
+        ) {
+            Ok(_) => Ok(true),
+            Err(Errno::EINVAL) => Ok(false),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// Whether the kernel accepts `BPF_F_INNER_MAP` (Linux 5.10). Cached.
+///
+/// # Errors
+///
+/// The errno when the probe could not tell.
+pub fn inner_map_flag() -> Result<bool, Errno> {
+    static CELL: OnceLock<Result<bool, Errno>> = OnceLock::new();
+    cached(&CELL, || {
+        match create(MapType::ARRAY, MapFlags::INNER_MAP, None) {
+            Ok(_) => Ok(true),
+            Err(Errno::EINVAL) => Ok(false),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// Turns a failed `BPF_MAP_CREATE` of `spec` into the most telling error, probing (once, on
+/// this error path only) whether a feature the spec needs is missing.
+pub(crate) fn explain_create(spec: &MapSpec, errno: Errno) -> Error {
+    if errno == Errno::EINVAL {
+        if spec.map_type().is_outer() && map_in_map() == Ok(false) {
+            return Error::NotSupported {
+                feature: "map-in-map (ARRAY_OF_MAPS / HASH_OF_MAPS)",
+                since: "4.12",
+                errno,
+            };
+        }
+        if spec.flags().contains(MapFlags::INNER_MAP) && inner_map_flag() == Ok(false) {
+            return Error::NotSupported {
+                feature: "BPF_F_INNER_MAP",
+                since: "5.10",
+                errno,
+            };
+        }
+    }
+    SyscallError::new(Command::MAP_CREATE, Target::Map(spec.label()), errno).into()
+}
