@@ -1,8 +1,11 @@
 //! Hostile input: every truncation and many random corruptions of valid blobs must give an
 //! error or a `Btf` whose every method works, never a panic, a hang or a huge allocation.
 
+use std::time::{Duration, Instant};
+
+use super::builder::Builder;
 use super::{all_kinds, id, ENDIANS};
-use crate::btf::{Btf, Endian, Type};
+use crate::btf::{Btf, Endian, Kind, Type};
 
 /// xorshift64*: deterministic, so a failure reproduces.
 struct Rng(u64);
@@ -119,4 +122,31 @@ fn parsed_blobs_are_exercised() {
         exercise(&btf);
         assert!(btf.size_of(id(4)).is_ok());
     }
+}
+
+#[test]
+fn long_strings_do_not_make_parsing_quadratic() {
+    // One 1 MiB string (after a bad byte, so the UTF-8 path is the interesting one) and
+    // 100,000 types named at distinct offsets inside it. Scanning to the NUL and validating
+    // at every lookup would cross ~50 GB; the index crosses the string once.
+    const LEN: usize = 1 << 20;
+    const TYPES: u32 = 100_000;
+    let mut b = Builder::new(Endian::Little);
+    let mut long = vec![b'a'; LEN];
+    long[0] = 0xff;
+    let base = b.raw_str(&long);
+    for i in 0..TYPES {
+        b.record(base + 1 + i * 7, Kind::Float.number(), 0, false, 8, &[]);
+    }
+    let blob = b.build();
+    let started = Instant::now();
+    let btf = Btf::parse(&blob).unwrap();
+    let took = started.elapsed();
+    assert_eq!(btf.len(), TYPES as usize + 1);
+    assert_eq!(
+        btf.type_by_id(id(TYPES)).unwrap().name().len(),
+        LEN - 1 - (TYPES as usize - 1) * 7
+    );
+    assert!(btf.name_at(base).is_err());
+    assert!(took < Duration::from_secs(20), "parsing took {took:?}");
 }
