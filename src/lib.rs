@@ -21,6 +21,9 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// BTF (BPF Type Format): parse the `.BTF` of BPF objects and the kernel's own, and prepare
+/// it for `BPF_BTF_LOAD`.
+pub mod btf;
 mod btf_load;
 mod command;
 mod cpus;
