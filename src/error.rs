@@ -77,6 +77,36 @@ pub enum Error {
         refusal: Refusal,
     },
 
+    /// A BPF object file that cannot be read or loaded.
+    #[error("{0}")]
+    Object(#[from] crate::elf::ObjectError),
+
+    /// Loading an object's map failed.
+    #[error("map '{map}': {source}")]
+    Load {
+        /// The object's name of the map.
+        map: String,
+        /// What failed.
+        source: Box<Error>,
+    },
+
+    /// An existing pin that does not match the object's map.
+    #[error(
+        "map '{map}': the map pinned at {} does not match the object's: {detail} (remove the \
+         pin, or load with another pin root)",
+        path.display()
+    )]
+    PinMismatch {
+        /// The object's name of the map.
+        map: String,
+        /// The pin.
+        path: PathBuf,
+        /// The property that differs (`value_size`, `inner map`, …).
+        field: &'static str,
+        /// How it differs.
+        detail: String,
+    },
+
     /// An invalid map name.
     #[error(transparent)]
     Name(#[from] NameError),
@@ -149,6 +179,7 @@ impl Error {
     pub fn errno(&self) -> Option<Errno> {
         match self {
             Error::Syscall(e) | Error::Batch { source: e, .. } => Some(e.errno),
+            Error::Load { source, .. } => source.errno(),
             Error::NotSupported { errno, .. } | Error::BtfLoad { errno, .. } => Some(*errno),
             Error::Io { source, .. } => source.raw_os_error().map(Errno::from_raw),
             _ => None,

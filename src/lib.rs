@@ -27,6 +27,8 @@ pub mod btf;
 mod btf_load;
 mod command;
 mod cpus;
+/// Reading the maps of BPF object files.
+pub mod elf;
 mod errno;
 mod error;
 mod fdkind;
@@ -34,6 +36,8 @@ mod flags;
 mod id;
 mod ids;
 mod info;
+/// Loading the maps of BPF object files into the kernel.
+pub mod loader;
 mod map;
 mod map_type;
 mod name;

@@ -205,6 +205,37 @@ impl MapType {
     }
 }
 
+impl MapType {
+    /// Whether the kernel accepts BTF key/value type ids for this type. The device, socket,
+    /// CPU and fd-array maps, queues and stacks refuse them (their `map_check_btf` is
+    /// `map_check_no_btf`); a loader creates them without BTF rather than try and fail.
+    ///
+    /// ```
+    /// use bpfmaps::MapType;
+    /// assert!(MapType::HASH.takes_btf_ids());
+    /// assert!(!MapType::DEVMAP.takes_btf_ids());
+    /// ```
+    pub const fn takes_btf_ids(self) -> bool {
+        !matches!(
+            self,
+            MapType::PERF_EVENT_ARRAY
+                | MapType::CGROUP_ARRAY
+                | MapType::DEVMAP
+                | MapType::DEVMAP_HASH
+                | MapType::SOCKMAP
+                | MapType::SOCKHASH
+                | MapType::CPUMAP
+                | MapType::XSKMAP
+                | MapType::QUEUE
+                | MapType::STACK
+                | MapType::RINGBUF
+                | MapType::USER_RINGBUF
+                | MapType::ARRAY_OF_MAPS
+                | MapType::HASH_OF_MAPS
+        )
+    }
+}
+
 impl fmt::Display for MapType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {

@@ -7,13 +7,13 @@
 //! calls from several threads at once: concurrent waiters share grace periods, so the fallback
 //! costs about `slots / FALLBACK_THREADS` grace periods rather than `slots`.
 
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::thread;
 
 use super::{inner_info, OuterMap};
 use crate::map::BatchCursor;
 use crate::sys::pod::{bytes_of, slice_bytes};
-use crate::{Command, Errno, Error, MapId, MapType, Pod, Result, UpdateFlags};
+use crate::{Command, Errno, Error, MapId, MapInfo, MapType, Pod, Result, UpdateFlags};
 
 /// Threads of the per-element fallback.
 pub(crate) const FALLBACK_THREADS: usize = 32;
@@ -60,17 +60,31 @@ impl OuterMap {
         flags: UpdateFlags,
     ) -> Result<()> {
         self.map.check_same_len(keys.len(), inners.len())?;
+        let mut infos = Vec::with_capacity(inners.len());
+        for inner in inners {
+            infos.push(inner_info(inner.as_fd(), self.map.label())?);
+        }
+        let fds: Vec<BorrowedFd<'_>> = inners.iter().map(AsFd::as_fd).collect();
+        self.insert_batch_known(keys, &fds, &infos, flags)
+    }
+
+    /// [`OuterMap::insert_batch_with`] for inner maps whose info the caller already holds
+    /// (the loader's own maps): no info query per inner map.
+    pub(crate) fn insert_batch_known<K: Pod>(
+        &self,
+        keys: &[K],
+        fds: &[BorrowedFd<'_>],
+        infos: &[MapInfo],
+        flags: UpdateFlags,
+    ) -> Result<()> {
+        self.map.check_same_len(keys.len(), fds.len())?;
         if let Some(key) = keys.first() {
             self.map.check_key(bytes_of(key))?;
         }
-        let mut infos = Vec::with_capacity(inners.len());
-        let mut fds = Vec::with_capacity(inners.len());
-        for inner in inners {
-            let info = inner_info(inner.as_fd(), self.map.label())?;
-            self.check_inner(&info)?;
-            infos.push(info);
-            fds.push(inner.as_fd().as_raw_fd() as u32);
+        for info in infos {
+            self.check_inner(info)?;
         }
+        let raw: Vec<u32> = fds.iter().map(|fd| fd.as_raw_fd() as u32).collect();
         let replaced = match &self.registry {
             Some(_) => keys
                 .iter()
@@ -80,7 +94,7 @@ impl OuterMap {
         };
         let ret =
             self.map
-                .update_batch_bytes(slice_bytes(keys), slice_bytes(&fds), keys.len(), flags);
+                .update_batch_bytes(slice_bytes(keys), slice_bytes(&raw), keys.len(), flags);
         match ret {
             Err(Error::Batch {
                 done: 0, source, ..
@@ -88,7 +102,7 @@ impl OuterMap {
                 let results = parallel(keys.len(), |i| {
                     self.map.map_fd().update(
                         bytes_of(&keys[i]),
-                        &fds[i].to_ne_bytes(),
+                        &raw[i].to_ne_bytes(),
                         flags.bits(),
                     )
                 });
@@ -97,8 +111,8 @@ impl OuterMap {
             other => other?,
         }
         if let Some(registry) = &self.registry {
-            for (i, (info, inner)) in infos.iter().zip(inners).enumerate() {
-                registry.replace(replaced.get(i).copied().flatten(), info, inner.as_fd());
+            for (i, (info, fd)) in infos.iter().zip(fds).enumerate() {
+                registry.replace(replaced.get(i).copied().flatten(), info, *fd);
             }
         }
         Ok(())

@@ -7,10 +7,10 @@ mod template;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
+pub(crate) use self::template::spec_of_info;
 pub use self::template::{InnerShape, InnerTemplate};
 
 use self::registry::Registry;
-use self::template::spec_of_info;
 use crate::error::{MapLabel, Refusal};
 use crate::map::{Entries, RawFdU32};
 use crate::sys::pod::bytes_of;
@@ -98,6 +98,14 @@ impl OuterMap {
                 Ok(Self::new(map, Some(spec_of_info(&info))))
             }
         }
+    }
+
+    /// Creates an outer map from a template map whose info the caller holds (the loader's
+    /// own template): no info query. The caller has checked `spec` and the template.
+    pub(crate) fn create_known(spec: &MapSpec, template: &Map, keep: MapSpec) -> Result<OuterMap> {
+        spec.check_outer()?;
+        let map = Self::create_outer(spec, template.as_fd())?;
+        Ok(Self::new(map, Some(keep)))
     }
 
     fn create_outer(spec: &MapSpec, template: BorrowedFd<'_>) -> Result<Map> {

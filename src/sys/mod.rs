@@ -240,6 +240,16 @@ pub(crate) fn unmount(path: &CStr) -> Result<(), Errno> {
     }
 }
 
+/// Maps a whole file read-only, for parsing.
+pub(crate) fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: the mapping is read-only and lives only while the caller parses it. If another
+    // process rewrites the file meanwhile, the parser sees changed bytes, which it treats as
+    // untrusted like any others (every offset is checked); if the file is truncated, reads past
+    // the new end raise SIGBUS — the known limit of mapping files, accepted for object files
+    // that this crate only reads.
+    unsafe { memmap2::Mmap::map(file) }
+}
+
 /// An owned map fd together with the element lengths the kernel uses for it.
 ///
 /// The only way to make one is [`MapFd::new`], which asks the kernel about this very fd, so the

@@ -1,0 +1,206 @@
+//! What an object file says about its maps: [`MapDef`] and its parts.
+
+use core::fmt;
+
+use crate::{MapFlags, MapSpec, MapType};
+
+/// Where a map definition was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DefSource {
+    /// A BTF-defined map in the `.maps` section (`__uint`, `__type`, `__array`).
+    Btf,
+    /// A legacy definition in the `maps` section.
+    Legacy(LegacyLayout),
+}
+
+/// The layouts of legacy `maps` section entries, told apart by their size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LegacyLayout {
+    /// libbpf's `struct bpf_map_def`, 20 bytes: type, key_size, value_size, max_entries,
+    /// map_flags.
+    Libbpf,
+    /// samples/bpf's 28 bytes: libbpf's five fields, then `inner_map_idx` and `numa_node`.
+    Samples,
+    /// iproute2's `struct bpf_elf_map`, 36 bytes: type, size_key, size_value, max_elem, flags,
+    /// `id`, `pinning`, `inner_id`, `inner_idx`.
+    Iproute2,
+}
+
+impl LegacyLayout {
+    /// The size of one entry.
+    pub const fn entry_size(self) -> usize {
+        match self {
+            LegacyLayout::Libbpf => 20,
+            LegacyLayout::Samples => 28,
+            LegacyLayout::Iproute2 => 36,
+        }
+    }
+
+    /// The layout whose entries are `size` bytes.
+    pub const fn from_entry_size(size: usize) -> Option<LegacyLayout> {
+        match size {
+            20 => Some(LegacyLayout::Libbpf),
+            28 => Some(LegacyLayout::Samples),
+            36 => Some(LegacyLayout::Iproute2),
+            _ => None,
+        }
+    }
+}
+
+/// How an object asks for a map to be pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Pinning {
+    /// Not pinned.
+    #[default]
+    None,
+    /// `LIBBPF_PIN_BY_NAME`: at `<pin root>/<map name>`.
+    ByName,
+    /// iproute2's `PIN_GLOBAL_NS`: at `<pin root>/tc/globals/<map name>`.
+    GlobalNs,
+    /// A mode this loader does not support (iproute2's `PIN_OBJECT_NS`, custom modes, …),
+    /// with its number.
+    Unsupported(u32),
+}
+
+impl Pinning {
+    /// Where a map named `name` is pinned, relative to the pin root.
+    pub fn relative_path(self, name: &str) -> Option<String> {
+        match self {
+            Pinning::ByName => Some(name.to_owned()),
+            Pinning::GlobalNs => Some(format!("tc/globals/{name}")),
+            Pinning::None | Pinning::Unsupported(_) => None,
+        }
+    }
+
+    /// The number the object used for this mode.
+    pub fn as_raw(self) -> u32 {
+        match self {
+            Pinning::None => 0,
+            Pinning::ByName => 1,
+            Pinning::GlobalNs => 2,
+            Pinning::Unsupported(n) => n,
+        }
+    }
+}
+
+/// The attributes a definition gives a map (or an inner template).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MapAttrs {
+    /// The type.
+    pub map_type: MapType,
+    /// Key size in bytes.
+    pub key_size: u32,
+    /// Value size in bytes (4 for a map of maps that does not say).
+    pub value_size: u32,
+    /// Maximum number of entries.
+    pub max_entries: u32,
+    /// `map_flags`.
+    pub flags: MapFlags,
+    /// NUMA node (meaningful with `BPF_F_NUMA_NODE`).
+    pub numa_node: u32,
+    /// `map_extra`.
+    pub map_extra: u64,
+    /// Pinning asked for.
+    pub pinning: Pinning,
+    /// BTF type id of the key (`__type(key, …)`), 0 if none.
+    pub btf_key_type_id: u32,
+    /// BTF type id of the value (`__type(value, …)`), 0 if none.
+    pub btf_value_type_id: u32,
+    /// The inner template (`__array(values, …)`, or the legacy inner index), for a map of maps.
+    pub inner: Option<Box<MapAttrs>>,
+    /// Whether the definition declares `values` (for an inner definition: nesting).
+    pub has_values: bool,
+}
+
+impl MapAttrs {
+    pub(crate) fn new(map_type: MapType) -> MapAttrs {
+        MapAttrs {
+            map_type,
+            key_size: 0,
+            value_size: 0,
+            max_entries: 0,
+            flags: MapFlags::empty(),
+            numa_node: 0,
+            map_extra: 0,
+            pinning: Pinning::None,
+            btf_key_type_id: 0,
+            btf_value_type_id: 0,
+            inner: None,
+            has_values: false,
+        }
+    }
+
+    /// The spec that creates a map with these attributes (no name, no BTF ids).
+    pub fn to_spec(&self) -> MapSpec {
+        let mut spec = MapSpec::new(
+            self.map_type,
+            self.key_size,
+            self.value_size,
+            self.max_entries,
+        )
+        .with_flags(self.flags)
+        .with_map_extra(self.map_extra);
+        if self.flags.contains(MapFlags::NUMA_NODE) {
+            spec = spec.with_numa_node(self.numa_node);
+        }
+        spec
+    }
+}
+
+impl fmt::Display for MapAttrs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} key {} value {} max_entries {} flags {:#x}",
+            self.map_type,
+            self.key_size,
+            self.value_size,
+            self.max_entries,
+            self.flags.bits()
+        )?;
+        if self.map_extra != 0 {
+            write!(f, " map_extra {}", self.map_extra)?;
+        }
+        Ok(())
+    }
+}
+
+/// A declared slot of a map of maps: the inner map at `index` (`.values = { [index] = &map }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// The slot (array index, or 4-byte key of a hash of maps).
+    pub index: u32,
+    /// The name of the inner map, another map of the object.
+    pub map: String,
+}
+
+/// One map as an object file defines it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MapDef {
+    /// The map's name (its symbol).
+    pub name: String,
+    /// Which section and layout defined it.
+    pub source: DefSource,
+    /// Its attributes.
+    pub attrs: MapAttrs,
+    /// For a legacy map of maps, the map whose definition is the template.
+    pub inner_from: Option<String>,
+    /// The declared slots, sorted by index.
+    pub slots: Vec<Slot>,
+    /// The symbol's offset in its section.
+    pub offset: u64,
+    /// The symbol's size.
+    pub size: u64,
+}
+
+impl MapDef {
+    /// Whether this is a map of maps.
+    pub fn is_outer(&self) -> bool {
+        self.attrs.map_type.is_outer()
+    }
+}

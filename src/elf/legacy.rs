@@ -1,0 +1,212 @@
+//! Legacy map definitions: fixed-size structs in the `maps` section, one per map symbol.
+//!
+//! Three layouts exist, told apart by the entry size (section size / number of map symbols,
+//! or the symbols' common `st_size`): libbpf's 20-byte `struct bpf_map_def`, samples/bpf's
+//! 28 bytes (adding `inner_map_idx` and `numa_node`), and iproute2's 36-byte
+//! `struct bpf_elf_map` (adding `id`, `pinning`, `inner_id`, `inner_idx`).
+//!
+//! Inner maps: samples/bpf names the template by its entry index (`inner_map_idx`). iproute2
+//! ties an outer map to the map whose `id` equals the outer map's `inner_id`: that map is the
+//! template, and is also put into the outer map at key `inner_idx` (unless `inner_idx` is
+//! `0xffffffff`). libbpf's layout has no inner-map field: the caller gives the template.
+
+use object::{Endianness, SectionIndex};
+
+use super::def::{DefSource, LegacyLayout, MapAttrs, MapDef, Pinning, Slot};
+use super::symbols::Symbols;
+use super::{ObjectError, Rule};
+use crate::{MapFlags, MapType};
+
+const SECTION: &str = "maps";
+
+/// iproute2's "no slot" `inner_idx`.
+const NO_SLOT: u32 = u32::MAX;
+
+/// The fields of one entry, as read.
+struct Entry {
+    name: String,
+    offset: u64,
+    size: u64,
+    words: [u32; 9],
+}
+
+pub(super) fn parse(
+    symbols: &Symbols<'_>,
+    section: SectionIndex,
+    bytes: &[u8],
+    endian: Endianness,
+) -> Result<Vec<MapDef>, ObjectError> {
+    let error = |problem: String| ObjectError::Section {
+        section: SECTION.into(),
+        problem,
+    };
+    let mut syms: Vec<_> = symbols.in_section(section).collect();
+    if syms.is_empty() {
+        if bytes.is_empty() {
+            return Ok(Vec::new());
+        }
+        return Err(error(format!(
+            "{} bytes of map definitions but no map symbols",
+            bytes.len()
+        )));
+    }
+    syms.sort_by_key(|s| s.value);
+    let entry_size = entry_size(&syms, bytes.len()).ok_or_else(|| {
+        error(format!(
+            "{} bytes for {} map symbols: the entries are not of one size",
+            bytes.len(),
+            syms.len()
+        ))
+    })?;
+    let layout = LegacyLayout::from_entry_size(entry_size).ok_or_else(|| {
+        error(format!(
+            "entries of {entry_size} bytes: expected 20 (libbpf bpf_map_def), 28 (samples/bpf) \
+             or 36 (iproute2 bpf_elf_map)"
+        ))
+    })?;
+    let mut entries = Vec::with_capacity(syms.len());
+    for sym in &syms {
+        let start = usize::try_from(sym.value)
+            .ok()
+            .filter(|start| start % entry_size == 0);
+        let words = start.and_then(|start| read_words(bytes, start, layout, endian));
+        let Some(words) = words else {
+            return Err(ObjectError::Map {
+                map: sym.name.into(),
+                problem: format!(
+                    "symbol at offset {:#x} is not the start of a {entry_size}-byte entry inside \
+                     the {}-byte section",
+                    sym.value,
+                    bytes.len()
+                ),
+            });
+        };
+        entries.push(Entry {
+            name: sym.name.to_owned(),
+            offset: sym.value,
+            size: sym.size,
+            words,
+        });
+    }
+    let mut maps: Vec<MapDef> = entries
+        .iter()
+        .map(|e| MapDef {
+            name: e.name.clone(),
+            source: DefSource::Legacy(layout),
+            attrs: attrs_of(e, layout),
+            inner_from: None,
+            slots: Vec::new(),
+            offset: e.offset,
+            size: e.size,
+        })
+        .collect();
+    match layout {
+        LegacyLayout::Libbpf => {}
+        LegacyLayout::Samples => link_samples(&entries, &mut maps, entry_size)?,
+        LegacyLayout::Iproute2 => link_iproute2(&entries, &mut maps)?,
+    }
+    Ok(maps)
+}
+
+/// The common entry size: the symbols' `st_size` if they all agree, else the section size
+/// divided evenly among them.
+fn entry_size(syms: &[&super::symbols::Symbol<'_>], section_len: usize) -> Option<usize> {
+    let first = syms.first()?.size;
+    if first != 0 && syms.iter().all(|s| s.size == first) {
+        return usize::try_from(first).ok();
+    }
+    (section_len % syms.len() == 0).then(|| section_len / syms.len())
+}
+
+fn read_words(
+    bytes: &[u8],
+    start: usize,
+    layout: LegacyLayout,
+    endian: Endianness,
+) -> Option<[u32; 9]> {
+    let entry = bytes.get(start..start.checked_add(layout.entry_size())?)?;
+    let mut words = [0u32; 9];
+    for (word, chunk) in words.iter_mut().zip(entry.chunks_exact(4)) {
+        let raw = [chunk[0], chunk[1], chunk[2], chunk[3]];
+        *word = match endian {
+            Endianness::Little => u32::from_le_bytes(raw),
+            Endianness::Big => u32::from_be_bytes(raw),
+        };
+    }
+    Some(words)
+}
+
+fn attrs_of(e: &Entry, layout: LegacyLayout) -> MapAttrs {
+    let [map_type, key_size, value_size, max_entries, flags, _, w6, _, _] = e.words;
+    let mut attrs = MapAttrs::new(MapType::from_raw(map_type));
+    attrs.key_size = key_size;
+    attrs.value_size = value_size;
+    attrs.max_entries = max_entries;
+    attrs.flags = MapFlags::from_bits_retain(flags);
+    match layout {
+        LegacyLayout::Samples => attrs.numa_node = w6,
+        LegacyLayout::Iproute2 => {
+            attrs.pinning = match w6 {
+                0 => Pinning::None,
+                2 => Pinning::GlobalNs,
+                n => Pinning::Unsupported(n),
+            };
+        }
+        LegacyLayout::Libbpf => {}
+    }
+    attrs
+}
+
+/// samples/bpf: a map of maps takes the entry at `inner_map_idx` as its template.
+fn link_samples(
+    entries: &[Entry],
+    maps: &mut [MapDef],
+    entry_size: usize,
+) -> Result<(), ObjectError> {
+    for i in 0..maps.len() {
+        if !maps[i].is_outer() {
+            continue;
+        }
+        let inner_idx = entries[i].words[5] as u64;
+        let template = entries
+            .iter()
+            .position(|e| e.offset == inner_idx * entry_size as u64)
+            .ok_or_else(|| ObjectError::Map {
+                map: maps[i].name.clone(),
+                problem: format!("inner_map_idx {inner_idx} names no entry of the maps section"),
+            })?;
+        maps[i].attrs.inner = Some(Box::new(maps[template].attrs.clone()));
+        maps[i].inner_from = Some(maps[template].name.clone());
+    }
+    Ok(())
+}
+
+/// iproute2: the map whose `id` is an outer map's `inner_id` is its template, and goes into it
+/// at key `inner_idx`.
+fn link_iproute2(entries: &[Entry], maps: &mut [MapDef]) -> Result<(), ObjectError> {
+    for i in 0..maps.len() {
+        let inner_id = entries[i].words[7];
+        if !maps[i].is_outer() || inner_id == 0 {
+            continue;
+        }
+        let Some(template) = entries.iter().position(|e| e.words[5] == inner_id) else {
+            return Err(ObjectError::Rule {
+                map: maps[i].name.clone(),
+                rule: Rule::InnerIdMissing(inner_id),
+            });
+        };
+        maps[i].attrs.inner = Some(Box::new(maps[template].attrs.clone()));
+        maps[i].inner_from = Some(maps[template].name.clone());
+        for (j, entry) in entries.iter().enumerate() {
+            let [.., id, _, entry_inner_id, inner_idx] = entry.words;
+            if id == inner_id && entry_inner_id == 0 && inner_idx != NO_SLOT {
+                maps[i].slots.push(Slot {
+                    index: inner_idx,
+                    map: maps[j].name.clone(),
+                });
+            }
+        }
+        maps[i].slots.sort_by_key(|s| s.index);
+    }
+    Ok(())
+}

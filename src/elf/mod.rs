@@ -1,0 +1,281 @@
+//! Reading the maps of a BPF object file: BTF-defined maps in `.maps`, legacy definitions in
+//! `maps`, and the declared slots of maps of maps in `.rel.maps`.
+//!
+//! Parsing needs no kernel and no privilege. The object is untrusted: every offset and count is
+//! checked, allocation is bounded by the input's size, and every problem is an
+//! [`ObjectError`] that names the section, map and field.
+//!
+//! ```
+//! use bpfmaps::elf::BpfObject;
+//! # fn main() -> Result<(), bpfmaps::Error> {
+//! let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+//! let outer = obj.map("outer").unwrap();
+//! assert!(outer.is_outer());
+//! assert_eq!(outer.slots.len(), 3);
+//! assert_eq!(outer.slots[0].map, "in0");
+//! # Ok(()) }
+//! ```
+
+mod btf_maps;
+mod def;
+mod error;
+mod legacy;
+mod relocs;
+mod symbols;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
+use object::{elf, Endianness};
+
+pub use self::def::{DefSource, LegacyLayout, MapAttrs, MapDef, Pinning, Slot};
+pub use self::error::{ObjectError, Rule};
+
+use self::symbols::Symbols;
+use crate::btf::{Btf, Endian};
+use crate::{Error, Result};
+
+/// How strictly to read map definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParseOptions {
+    /// Skip unknown fields of BTF map definitions with a warning instead of refusing the map.
+    pub relaxed: bool,
+}
+
+/// The maps of a parsed BPF object file, and what loading them needs (the BTF, the
+/// DATASEC placements).
+///
+/// The parsed object owns everything it keeps: the file is not held open (or mapped) after
+/// [`BpfObject::open`] returns.
+#[derive(Debug, Clone)]
+pub struct BpfObject {
+    name: String,
+    endian: Endian,
+    maps: Vec<MapDef>,
+    index: HashMap<String, usize>,
+    btf: Option<ObjectBtf>,
+    warnings: Vec<String>,
+}
+
+/// The object's `.BTF`, and the section sizes and symbol placements that fix its DATASECs.
+#[derive(Debug, Clone)]
+pub(crate) struct ObjectBtf {
+    pub(crate) raw: Vec<u8>,
+    pub(crate) section_sizes: HashMap<String, u32>,
+    pub(crate) placements: HashMap<(String, String), (u32, u32)>,
+}
+
+impl BpfObject {
+    /// Reads the object file at `path` (memory-mapped while it is parsed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file cannot be read; [`Error::Object`] if it is not a BPF object
+    /// whose maps can be read.
+    pub fn open(path: impl AsRef<Path>) -> Result<BpfObject> {
+        Self::open_with(path, ParseOptions::default())
+    }
+
+    /// As [`BpfObject::open`], with options.
+    ///
+    /// # Errors
+    ///
+    /// As [`BpfObject::open`].
+    pub fn open_with(path: impl AsRef<Path>, options: ParseOptions) -> Result<BpfObject> {
+        let path = path.as_ref();
+        let io = |source| Error::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let len = file.metadata().map_err(io)?.len();
+        if len == 0 {
+            return Err(ObjectError::Elf("the file is empty".into()).into());
+        }
+        let map = crate::sys::map_file(&file).map_err(io)?;
+        Self::parse_named(&map, name, options)
+    }
+
+    /// Parses an object held in memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Object`] if `data` is not a BPF object whose maps can be read.
+    pub fn parse(data: &[u8]) -> Result<BpfObject> {
+        Self::parse_named(data, "<memory>".into(), ParseOptions::default())
+    }
+
+    /// As [`BpfObject::parse`], with options.
+    ///
+    /// # Errors
+    ///
+    /// As [`BpfObject::parse`].
+    pub fn parse_with(data: &[u8], options: ParseOptions) -> Result<BpfObject> {
+        Self::parse_named(data, "<memory>".into(), options)
+    }
+
+    fn parse_named(data: &[u8], name: String, options: ParseOptions) -> Result<BpfObject> {
+        Ok(parse(data, name, options)?)
+    }
+
+    /// The file name the object was read from (`<memory>` for [`BpfObject::parse`]).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The object's byte order.
+    pub fn endian(&self) -> Endian {
+        self.endian
+    }
+
+    /// Every map, in the order of their definitions in the file (BTF maps by offset in `.maps`,
+    /// then legacy maps by offset in `maps`).
+    pub fn maps(&self) -> &[MapDef] {
+        &self.maps
+    }
+
+    /// The map named `name`.
+    pub fn map(&self, name: &str) -> Option<&MapDef> {
+        self.index.get(name).map(|&i| &self.maps[i])
+    }
+
+    /// Whether the object carries BTF.
+    pub fn has_btf(&self) -> bool {
+        self.btf.is_some()
+    }
+
+    /// What a relaxed parse skipped, one sentence each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    pub(crate) fn btf(&self) -> Option<&ObjectBtf> {
+        self.btf.as_ref()
+    }
+
+    /// Whether the object can be loaded on this host: its byte order must be the host's.
+    ///
+    /// # Errors
+    ///
+    /// [`ObjectError::WrongByteOrder`].
+    pub fn check_byte_order(&self) -> Result<(), ObjectError> {
+        if self.endian == Endian::host() {
+            return Ok(());
+        }
+        let name = |e| match e {
+            Endian::Little => "little",
+            Endian::Big => "big",
+        };
+        Err(ObjectError::WrongByteOrder {
+            object: name(self.endian),
+            host: name(Endian::host()),
+        })
+    }
+}
+
+/// The sections a map loader reads, found by name.
+struct Sections<'data> {
+    btf_maps: Option<(object::SectionIndex, &'data [u8])>,
+    legacy_maps: Option<(object::SectionIndex, &'data [u8])>,
+    btf: Option<&'data [u8]>,
+}
+
+fn parse(data: &[u8], name: String, options: ParseOptions) -> Result<BpfObject, ObjectError> {
+    let file = ElfFile64::<Endianness>::parse(data)?;
+    let endian = file.endian();
+    let machine = file.elf_header().e_machine(endian);
+    if machine != elf::EM_BPF {
+        return Err(ObjectError::NotBpf(machine.0));
+    }
+    let table = file.elf_section_table();
+    let mut sections = Sections {
+        btf_maps: None,
+        legacy_maps: None,
+        btf: None,
+    };
+    let mut section_sizes = HashMap::new();
+    for (index, header) in table.enumerate() {
+        let Ok(section_name) = table.section_name(endian, header) else {
+            continue;
+        };
+        let Ok(section_name) = core::str::from_utf8(section_name) else {
+            continue;
+        };
+        if let Ok(size) = u32::try_from(header.sh_size(endian)) {
+            section_sizes.insert(section_name.to_owned(), size);
+        }
+        let contents = || {
+            header.data(endian, data).map_err(|e| ObjectError::Section {
+                section: section_name.to_owned(),
+                problem: e.to_string(),
+            })
+        };
+        match section_name {
+            ".maps" => sections.btf_maps = Some((index, contents()?)),
+            "maps" => sections.legacy_maps = Some((index, contents()?)),
+            ".BTF" => sections.btf = Some(contents()?),
+            _ => {}
+        }
+    }
+    let symbols = Symbols::read(&file)?;
+    let btf = sections.btf.map(Btf::parse).transpose()?;
+    let mut warnings = Vec::new();
+    let mut maps = Vec::new();
+    let mut values_offsets = HashMap::new();
+    if let Some((index, bytes)) = sections.btf_maps {
+        let btf = btf.as_ref().ok_or_else(|| ObjectError::Section {
+            section: ".maps".into(),
+            problem: "BTF-defined maps need the object's .BTF section (compile with -g)".into(),
+        })?;
+        let parsed = btf_maps::parse(btf, &symbols, index, bytes.len(), options, &mut warnings)?;
+        for (def, values_offset) in parsed {
+            if let Some(off) = values_offset {
+                values_offsets.insert(def.name.clone(), off);
+            }
+            maps.push(def);
+        }
+        relocs::apply(
+            &file,
+            data,
+            index,
+            &symbols,
+            &mut maps,
+            &values_offsets,
+            &mut warnings,
+        )?;
+    }
+    if let Some((index, bytes)) = sections.legacy_maps {
+        maps.extend(legacy::parse(&symbols, index, bytes, file.endian())?);
+    }
+    let mut by_name = HashMap::with_capacity(maps.len());
+    for (i, def) in maps.iter().enumerate() {
+        if by_name.insert(def.name.clone(), i).is_some() {
+            return Err(ObjectError::Map {
+                map: def.name.clone(),
+                problem: "defined twice".into(),
+            });
+        }
+    }
+    let btf_endian = match endian {
+        Endianness::Little => Endian::Little,
+        Endianness::Big => Endian::Big,
+    };
+    let object_btf = sections.btf.map(|raw| ObjectBtf {
+        raw: raw.to_vec(),
+        section_sizes,
+        placements: symbols.placements(),
+    });
+    Ok(BpfObject {
+        name,
+        endian: btf_endian,
+        maps,
+        index: by_name,
+        btf: object_btf,
+        warnings,
+    })
+}

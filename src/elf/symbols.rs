@@ -1,0 +1,104 @@
+//! The symbol table, read once: names, sections, offsets and sizes.
+
+use std::collections::HashMap;
+
+use object::read::elf::{ElfFile64, Sym};
+use object::{elf, Endianness, SectionIndex};
+
+use super::ObjectError;
+
+/// One symbol, as much of it as the map loader uses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Symbol<'data> {
+    pub(crate) name: &'data str,
+    pub(crate) section: Option<SectionIndex>,
+    pub(crate) value: u64,
+    pub(crate) size: u64,
+    pub(crate) kind: elf::SymbolType,
+}
+
+impl Symbol<'_> {
+    /// A data symbol that can name a map: named, and not a section or file symbol.
+    pub(crate) fn is_data(&self) -> bool {
+        !self.name.is_empty() && matches!(self.kind, elf::STT_OBJECT | elf::STT_NOTYPE)
+    }
+}
+
+/// Every symbol, by its index in the symbol table, and the names of the sections.
+pub(crate) struct Symbols<'data> {
+    symbols: Vec<Symbol<'data>>,
+    section_names: HashMap<SectionIndex, &'data str>,
+}
+
+impl<'data> Symbols<'data> {
+    pub(crate) fn read(file: &ElfFile64<'data, Endianness>) -> Result<Symbols<'data>, ObjectError> {
+        let endian = file.endian();
+        let table = file.elf_symbol_table();
+        let mut symbols = Vec::with_capacity(table.len());
+        for (index, sym) in table.enumerate() {
+            let name = table
+                .symbol_name(endian, sym)
+                .ok()
+                .and_then(|n| core::str::from_utf8(n).ok())
+                .unwrap_or("");
+            let section = table.symbol_section(endian, sym, index).ok().flatten();
+            symbols.push(Symbol {
+                name,
+                section,
+                value: sym.st_value(endian),
+                size: sym.st_size(endian),
+                kind: sym.st_type(),
+            });
+        }
+        let sections = file.elf_section_table();
+        let mut section_names = HashMap::new();
+        for (index, header) in sections.enumerate() {
+            if let Some(name) = sections
+                .section_name(endian, header)
+                .ok()
+                .and_then(|n| core::str::from_utf8(n).ok())
+            {
+                section_names.insert(index, name);
+            }
+        }
+        Ok(Symbols {
+            symbols,
+            section_names,
+        })
+    }
+
+    /// The symbol at `index` of the symbol table.
+    pub(crate) fn get(&self, index: usize) -> Option<&Symbol<'data>> {
+        self.symbols.get(index)
+    }
+
+    /// The data symbols defined in `section`.
+    pub(crate) fn in_section(
+        &self,
+        section: SectionIndex,
+    ) -> impl Iterator<Item = &Symbol<'data>> + '_ {
+        self.symbols
+            .iter()
+            .filter(move |s| s.section == Some(section) && s.is_data())
+    }
+
+    /// The data symbol `name` defined in `section`.
+    pub(crate) fn find(&self, section: SectionIndex, name: &str) -> Option<&Symbol<'data>> {
+        self.in_section(section).find(|s| s.name == name)
+    }
+
+    /// `(section name, symbol name) → (offset, size)` for every data symbol that fits in 32
+    /// bits: what `BPF_BTF_LOAD` needs written into the DATASECs.
+    pub(crate) fn placements(&self) -> HashMap<(String, String), (u32, u32)> {
+        let mut out = HashMap::new();
+        for sym in self.symbols.iter().filter(|s| s.is_data()) {
+            let Some(section) = sym.section.and_then(|i| self.section_names.get(&i)) else {
+                continue;
+            };
+            if let (Ok(value), Ok(size)) = (u32::try_from(sym.value), u32::try_from(sym.size)) {
+                out.insert((section.to_string(), sym.name.to_owned()), (value, size));
+            }
+        }
+        out
+    }
+}
