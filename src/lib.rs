@@ -45,6 +45,7 @@ mod outer;
 pub mod pin;
 pub mod probe;
 mod spec;
+mod stats;
 mod sys;
 
 pub use btf_load::LoadedBtf;
@@ -61,4 +62,5 @@ pub use map_type::MapType;
 pub use name::{MapName, NameError};
 pub use outer::{InnerShape, InnerTemplate, OuterEntries, OuterMap};
 pub use spec::MapSpec;
+pub use stats::syscall_count;
 pub use sys::pod::Pod;

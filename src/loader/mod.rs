@@ -455,11 +455,17 @@ fn fill_slots(
         std::thread::scope(|scope| {
             let threads: Vec<_> = work
                 .iter()
-                .map(|w| scope.spawn(move || fill_one(w)))
+                .map(|w| scope.spawn(move || crate::stats::measured(|| fill_one(w))))
                 .collect();
             threads
                 .into_iter()
-                .map(|t| t.join().unwrap_or_else(|_| Err(fill_panicked())))
+                .map(|t| match t.join() {
+                    Ok((result, calls)) => {
+                        crate::stats::credit(calls);
+                        result
+                    }
+                    Err(_) => Err(fill_panicked()),
+                })
                 .collect()
         })
     };

@@ -245,16 +245,26 @@ where
         return results;
     }
     let per_thread = n.div_ceil(FALLBACK_THREADS);
-    thread::scope(|scope| {
-        for (chunk_index, chunk) in results.chunks_mut(per_thread).enumerate() {
-            let op = &op;
-            let base = chunk_index * per_thread;
-            scope.spawn(move || {
-                for (offset, slot) in chunk.iter_mut().enumerate() {
-                    *slot = op(base + offset);
-                }
-            });
-        }
+    let calls: u64 = thread::scope(|scope| {
+        let threads: Vec<_> = results
+            .chunks_mut(per_thread)
+            .enumerate()
+            .map(|(chunk_index, chunk)| {
+                let op = &op;
+                let base = chunk_index * per_thread;
+                scope.spawn(move || {
+                    crate::stats::measured(|| {
+                        for (offset, slot) in chunk.iter_mut().enumerate() {
+                            *slot = op(base + offset);
+                        }
+                    })
+                    .1
+                })
+            })
+            .collect();
+        // A panic in `op` is a bug in this crate; propagate it rather than report a count.
+        threads.into_iter().map(|t| t.join().unwrap_or(0)).sum()
     });
+    crate::stats::credit(calls);
     results
 }

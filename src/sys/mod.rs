@@ -39,6 +39,7 @@ fn bpf<T>(cmd: Command, attr: &mut T, size: usize) -> Result<libc::c_long, Errno
     debug_assert!(size <= size_of::<T>());
     let size = size.min(size_of::<T>());
     loop {
+        crate::stats::count_call();
         // SAFETY: `attr` is a live, exclusively borrowed `repr(C)` attribute struct of at least
         // `size` bytes (clamped above); the kernel reads and writes at most `size` bytes of it.
         // Any pointer stored inside it was checked by the caller in this module against the
