@@ -251,6 +251,21 @@ pub(crate) fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }
 }
 
+/// How many elements a failed batch command processed, from the `count` the kernel left in the
+/// attribute (`requested` on entry).
+///
+/// The kernel writes `count` back only once it has started on the elements, and it stops at the
+/// first element it cannot process, so a failure that leaves `count` at `requested` happened
+/// before the first element (flags it refuses, a type without that batch command): nothing was
+/// processed, not everything.
+fn batch_done(reported: u32, requested: u32) -> u32 {
+    if reported >= requested {
+        0
+    } else {
+        reported
+    }
+}
+
 /// An owned map fd together with the element lengths the kernel uses for it.
 ///
 /// The only way to make one is [`MapFd::new`], which asks the kernel about this very fd, so the
@@ -448,8 +463,12 @@ impl MapFd {
         };
         let ret = bpf(cmd, &mut attr, MapBatchAttr::SIZE);
         // The kernel reports how many elements it copied even when it fails part-way; never
-        // believe more than was asked for.
-        *count = attr.count.min(*count);
+        // believe more than was asked for. `ENOENT` is the end of the walk, whose last batch
+        // may be full.
+        *count = match ret {
+            Ok(_) | Err(Errno::ENOENT) => attr.count.min(*count),
+            Err(_) => batch_done(attr.count, *count),
+        };
         ret.map(drop)
     }
 
@@ -472,7 +491,10 @@ impl MapFd {
             ..MapBatchAttr::default()
         };
         let ret = bpf(Command::MAP_UPDATE_BATCH, &mut attr, MapBatchAttr::SIZE);
-        *count = attr.count.min(*count);
+        *count = match ret {
+            Ok(_) => attr.count.min(*count),
+            Err(_) => batch_done(attr.count, *count),
+        };
         ret.map(drop)
     }
 
@@ -492,7 +514,10 @@ impl MapFd {
             ..MapBatchAttr::default()
         };
         let ret = bpf(Command::MAP_DELETE_BATCH, &mut attr, MapBatchAttr::SIZE);
-        *count = attr.count.min(*count);
+        *count = match ret {
+            Ok(_) => attr.count.min(*count),
+            Err(_) => batch_done(attr.count, *count),
+        };
         ret.map(drop)
     }
 }
