@@ -41,6 +41,9 @@ impl<'a> From<BorrowedFd<'a>> for InnerTemplate<'a> {
     }
 }
 
+/// Creation flags that set the access of the new fd rather than a property of the map.
+const FD_ACCESS_FLAGS: MapFlags = MapFlags::RDONLY.union(MapFlags::WRONLY);
+
 /// The properties of a map that the kernel compares when an inner map is inserted into an outer
 /// map (`bpf_map_meta_equal()` and the types' own `map_meta_equal`).
 ///
@@ -71,15 +74,23 @@ pub struct InnerShape {
 }
 
 impl InnerShape {
-    /// The shape of a map made from `spec`, as the kernel will report it (with the flags the
-    /// kernel adds for the type, [`MapType::implied_flags`]).
+    /// The shape of a map made from `spec`, as the kernel will report it: with the flags the
+    /// kernel adds for the type ([`MapType::implied_flags`]), and without `BPF_F_RDONLY` and
+    /// `BPF_F_WRONLY`, which set the access of the fd `BPF_MAP_CREATE` returns and are not kept
+    /// in the map's flags (`bpf_map_flags_retain_permanent()`), so the kernel never compares them.
+    ///
+    /// ```
+    /// use bpfmaps::{InnerShape, MapFlags, MapSpec, MapType};
+    /// let spec = MapSpec::new(MapType::DEVMAP, 4, 4, 8).with_flags(MapFlags::RDONLY);
+    /// assert_eq!(InnerShape::of_spec(&spec).flags, MapFlags::RDONLY_PROG);
+    /// ```
     pub fn of_spec(spec: &MapSpec) -> InnerShape {
         InnerShape {
             map_type: spec.map_type(),
             key_size: spec.key_size(),
             value_size: spec.value_size(),
             max_entries: spec.max_entries(),
-            flags: spec.flags() | spec.map_type().implied_flags(),
+            flags: (spec.flags() | spec.map_type().implied_flags()) - FD_ACCESS_FLAGS,
         }
     }
 
