@@ -207,7 +207,8 @@ impl Map {
     ///
     /// # Errors
     ///
-    /// [`Error::Size`] if `V` is not `value_size` bytes, [`Error::UnknownCpuCount`].
+    /// [`Error::Refused`] if the map is not a per-CPU map, [`Error::Size`] if `V` is not
+    /// `value_size` bytes, [`Error::UnknownCpuCount`].
     pub fn get_per_cpu<K: Pod, V: Pod>(&self, key: &K) -> Result<Option<Vec<V>>> {
         let (stride, cpus) = self.per_cpu_layout::<V>()?;
         let mut buf = vec![0u8; stride * cpus];
@@ -225,8 +226,9 @@ impl Map {
     ///
     /// # Errors
     ///
-    /// [`Error::Size`] if `V` is not `value_size` bytes or `values` does not hold one value per
-    /// possible CPU; otherwise as [`Map::update`].
+    /// [`Error::Refused`] if the map is not a per-CPU map, [`Error::Size`] if `V` is not
+    /// `value_size` bytes or `values` does not hold one value per possible CPU; otherwise as
+    /// [`Map::update`].
     pub fn put_per_cpu<K: Pod, V: Pod>(
         &self,
         key: &K,
@@ -250,10 +252,19 @@ impl Map {
         self.update(bytes_of(key), &buf, flags)
     }
 
-    /// The per-CPU stride and CPU count, checking `V` is one CPU's value.
+    /// The per-CPU stride and CPU count, checking the map is per-CPU and `V` is one CPU's value.
     fn per_cpu_layout<V: Pod>(&self) -> Result<(usize, usize)> {
+        if !self.map_type().is_per_cpu() {
+            return Err(Error::Refused {
+                map: self.label(),
+                refusal: Refusal::Unsupported {
+                    op: "per-CPU value",
+                    map_type: self.map_type(),
+                },
+            });
+        }
         let value_size = self.value_size() as usize;
-        if size_of::<V>() != value_size || !self.map_type().is_per_cpu() {
+        if size_of::<V>() != value_size {
             return Err(Error::Size {
                 map: self.label(),
                 what: SizeKind::Value,
