@@ -315,6 +315,9 @@ fn hint(cmd: Command, errno: Errno, map_type: Option<MapType>) -> Option<&'stati
             "the map or this fd is write-only (BPF_F_WRONLY, or opened write-only), or the \
              process lacks CAP_BPF"
         }
+        (Errno::EPERM, Command::MAP_FREEZE) => {
+            "the map is already frozen, or this fd is read-only"
+        }
         (Errno::EPERM, Command::OBJ_PIN) => {
             "the pin path must be inside a bpffs mount (mount -t bpf bpf DIR)"
         }

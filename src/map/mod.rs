@@ -237,8 +237,9 @@ impl Map {
     ///
     /// # Errors
     ///
-    /// [`Error::Syscall`]: `EBUSY` if the map is writably memory-mapped, `ENOTSUPP` for types
-    /// that cannot be frozen.
+    /// [`Error::Syscall`]: `EPERM` if the map is already frozen (or this fd is read-only),
+    /// `EBUSY` if the map is writably memory-mapped, `ENOTSUPP` for types that cannot be frozen
+    /// and for maps whose value holds a special field (a spin lock, a timer).
     #[doc(alias = "BPF_MAP_FREEZE")]
     pub fn freeze(&self) -> Result<()> {
         self.fd
