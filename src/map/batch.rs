@@ -3,7 +3,7 @@
 
 use crate::error::{Refusal, SizeKind, SyscallError, Target};
 use crate::sys::pod::{slice_bytes, slice_bytes_mut};
-use crate::{Command, Errno, Error, Map, Pod, Result, UpdateFlags};
+use crate::{Command, Errno, Error, Map, Pod, Result, UpdateFlags, UpdateMode};
 
 /// The position of a batch lookup walk over a map ([`Map::get_batch`]).
 ///
@@ -153,11 +153,15 @@ impl Map {
 
     /// `bpf(BPF_MAP_UPDATE_BATCH)` — sets each `keys[i]` to `values[i]` in one syscall.
     ///
+    /// `flags` is [`UpdateFlags::ANY`], with or without `BPF_F_LOCK`: the kernel takes no
+    /// `BPF_NOEXIST` or `BPF_EXIST` in a batch (`EINVAL`), so those are refused here.
+    ///
     /// # Errors
     ///
-    /// [`Error::Size`] for wrong sizes or slices of different lengths; [`Error::Refused`] on an
-    /// outer map (use [`OuterMap::insert_batch`](crate::OuterMap::insert_batch));
-    /// [`Error::Batch`] with how many were written before the kernel failed.
+    /// [`Error::Size`] for wrong sizes; [`Error::Refused`] for slices of different lengths, a
+    /// mode other than `ANY`, or an outer map (use
+    /// [`OuterMap::insert_batch`](crate::OuterMap::insert_batch)); [`Error::Batch`] with how
+    /// many were written before the kernel failed.
     #[doc(alias = "BPF_MAP_UPDATE_BATCH")]
     pub fn put_batch<K: Pod, V: Pod>(
         &self,
@@ -173,6 +177,15 @@ impl Map {
         }
         self.check_batch_types::<K, V>()?;
         self.check_same_len(keys.len(), values.len())?;
+        if flags.mode() != UpdateMode::Any {
+            return Err(Error::Refused {
+                map: self.label(),
+                refusal: Refusal::Unsupported {
+                    op: "batch update with BPF_NOEXIST or BPF_EXIST",
+                    map_type: self.map_type(),
+                },
+            });
+        }
         self.update_batch_bytes(slice_bytes(keys), slice_bytes(values), keys.len(), flags)
     }
 
