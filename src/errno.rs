@@ -80,6 +80,7 @@ errnos! {
     ENODATA = libc::ENODATA, "No data available";
     EOVERFLOW = libc::EOVERFLOW, "Value too large for defined data type";
     EOPNOTSUPP = libc::EOPNOTSUPP, "Operation not supported";
+    EBADFD = libc::EBADFD, "File descriptor in bad state";
     ENOTSUPP = 524, "Operation is not supported (kernel-internal ENOTSUPP)";
 }
 

@@ -315,9 +315,7 @@ fn hint(cmd: Command, errno: Errno, map_type: Option<MapType>) -> Option<&'stati
             "the map or this fd is write-only (BPF_F_WRONLY, or opened write-only), or the \
              process lacks CAP_BPF"
         }
-        (Errno::EPERM, Command::MAP_FREEZE) => {
-            "the map is already frozen, or this fd is read-only"
-        }
+        (Errno::EPERM, Command::MAP_FREEZE) => "the map is already frozen, or this fd is read-only",
         (Errno::EPERM, Command::OBJ_PIN) => {
             "the pin path must be inside a bpffs mount (mount -t bpf bpf DIR)"
         }
@@ -333,7 +331,8 @@ fn hint(cmd: Command, errno: Errno, map_type: Option<MapType>) -> Option<&'stati
             "the inner map does not match the outer map's template (type, key_size, value_size, \
              map_flags, and max_entries for arrays)"
         }
-        (Errno::EBADF, _) => "the fd is not open",
+        // Newer kernels answer EBADFD where older ones said EBADF (BPF_OBJ_GET_INFO_BY_FD).
+        (Errno::EBADF | Errno::EBADFD, _) => "the fd is not open",
         (Errno::ENOENT, Command::MAP_GET_FD_BY_ID) => "no map has this id (any more)",
         (Errno::ENOENT, Command::OBJ_GET) => "nothing is pinned at this path",
         (Errno::ENOENT, Command::MAP_UPDATE_ELEM) => "the key does not exist (BPF_EXIST was asked)",
