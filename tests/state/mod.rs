@@ -118,3 +118,19 @@ pub fn assert_fds(what: &str, fds: &BTreeSet<i32>) {
         "{what}: fds left open {leaked:?}, fds closed that were open {closed:?}"
     );
 }
+
+/// An fd number that is not open, and can never be: above the largest `fs.nr_open` the kernel
+/// allows (2,147,483,584 on 64-bit), so no file can have it. For tests of a caller handing over
+/// an fd that was closed.
+#[expect(
+    unsafe_code,
+    reason = "the only way to hold a closed fd is to make a BorrowedFd from a number"
+)]
+pub fn closed_fd() -> std::os::fd::BorrowedFd<'static> {
+    const NEVER_OPEN: i32 = i32::MAX - 1;
+    // SAFETY: `BorrowedFd` asks for an open fd, and this one is closed on purpose: it models a
+    // caller whose fd was closed under it. No file can ever be open at this number (see
+    // above), so it cannot alias anything; the crate only hands it to `readlink` of
+    // /proc/self/fd/N and to bpf(2), which fail with ENOENT and EBADF and never close it.
+    unsafe { std::os::fd::BorrowedFd::borrow_raw(NEVER_OPEN) }
+}
