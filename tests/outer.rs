@@ -1027,7 +1027,7 @@ fn from_map_learns_the_template_from_an_entry() {
     let err = reopened
         .insert(
             &11u32,
-            &Map::create(&MapSpec::new(MapType::DEVMAP, 4, 8, 64)).unwrap(),
+            Map::create(&MapSpec::new(MapType::DEVMAP, 4, 8, 64)).unwrap(),
         )
         .unwrap_err();
     assert!(matches!(err, Error::InnerMismatch { .. }), "{err:?}");
@@ -1195,12 +1195,12 @@ struct FlowKey {
     queue: u32,
 }
 
-// SAFETY: two `u32`s in a `repr(C)` struct: 8 bytes, 4-aligned, no padding anywhere; every bit
-// pattern is a valid value; no pointers, references or fds.
 #[expect(
     unsafe_code,
-    reason = "Pod is an unsafe marker trait; the layout is stated above"
+    reason = "Pod is an unsafe marker trait; its conditions are checked below"
 )]
+// SAFETY: two `u32`s in a `repr(C)` struct: 8 bytes, 4-aligned, no padding anywhere; every bit
+// pattern is a valid value; no pointers, references or fds.
 unsafe impl Pod for FlowKey {}
 
 /// The seed's hash of maps: a struct key and BPF_F_NO_PREALLOC.
