@@ -60,6 +60,10 @@ impl OuterMap {
         flags: UpdateFlags,
     ) -> Result<()> {
         self.map.check_same_len(keys.len(), inners.len())?;
+        // Before asking the kernel about any inner map: a wrong key size needs no syscall.
+        if let Some(key) = keys.first() {
+            self.map.check_key(bytes_of(key))?;
+        }
         let mut infos = Vec::with_capacity(inners.len());
         for inner in inners {
             infos.push(inner_info(inner.as_fd(), self.map.label())?);
