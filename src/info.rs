@@ -44,7 +44,7 @@ impl MapInfo {
     ///
     /// # Errors
     ///
-    /// [`Error::Syscall`] with `EBADFD` for a closed fd (`EBADF` before Linux 6.x), `EINVAL` for
+    /// [`Error::Syscall`] with `EBADFD` for a closed fd (the kernel's answer here), `EINVAL` for
     /// an fd that is not a BPF object. A BPF object of another kind (a program, BTF) is not detected here; the
     /// constructors of [`Map`](crate::Map) check that.
     pub fn from_fd(fd: impl AsFd) -> Result<MapInfo> {

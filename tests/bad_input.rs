@@ -117,7 +117,7 @@ fn closed_and_non_map_fds_as_templates() {
         OuterMap::create(&aom, btf.as_fd()).map(drop).unwrap_err()
     });
     assert_not_a_map(&err, "it is anon_inode:btf");
-    // A closed fd: only the kernel can tell (EBADFD on 6.18, EBADF before).
+    // A closed fd: only the kernel can tell (BPF_OBJ_GET_INFO_BY_FD answers EBADFD).
     let err = traceless("a closed fd as template", 1, || {
         OuterMap::create(&aom, state::closed_fd())
             .map(drop)
@@ -180,7 +180,7 @@ fn closed_and_non_map_fds_as_inner_maps() {
         Map::from_fd(fd).map(drop).unwrap_err()
     });
     assert_not_a_map(&err, "it is anon_inode:btf");
-    // MapInfo asks the kernel directly: EINVAL for a file, EBADF(D) for a closed fd.
+    // MapInfo asks the kernel directly: EINVAL for a file, EBADFD for a closed fd.
     let err = traceless("MapInfo of a file", 1, || {
         MapInfo::from_fd(&file).unwrap_err()
     });
