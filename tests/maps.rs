@@ -79,6 +79,15 @@ fn create_reports_every_spec_attribute() {
         info.label().to_string(),
         format!("'m_attrs' (id {})", map.id())
     );
+
+    // Offload to a device: the spec carries the ifindex to the kernel, which refuses a device
+    // that cannot take maps (the loopback) with EOPNOTSUPP.
+    let offloaded = spec.clone().with_ifindex(1);
+    assert_eq!(offloaded.ifindex(), 1);
+    let err = Map::create(&offloaded).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EOPNOTSUPP));
+    // The same spec without the device: every other attribute is kept as given.
+    assert_eq!(offloaded.with_ifindex(0), spec);
 }
 
 #[test]

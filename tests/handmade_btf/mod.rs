@@ -4,7 +4,7 @@
 //! The format is the one in `include/uapi/linux/btf.h`: a 24-byte header, the type section (one
 //! `struct btf_type` per type, followed by its kind's data), then the string section. Everything
 //! is in the host's byte order, as `BPF_BTF_LOAD` wants it.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses only some of these helpers")]
 
 const BTF_MAGIC: u16 = 0xeb9f;
 const KIND_INT: u32 = 1;

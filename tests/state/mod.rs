@@ -11,7 +11,7 @@
 //! call count ([`bpfmaps::syscall_count`]) — are exact whatever other processes do.
 //!
 //! Callers hold `common::serial()`: fds and map ids are process-wide.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses only some of these helpers")]
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -45,15 +45,6 @@ impl Snapshot {
             ids: common::map_ids(),
         }
     }
-}
-
-/// The outcome of one operation run by [`traceless`].
-#[derive(Debug)]
-pub struct Trace<T> {
-    /// What the operation returned.
-    pub value: T,
-    /// The bpf(2) calls this thread made during it.
-    pub calls: u64,
 }
 
 /// Runs `op` — an operation that must fail without leaving anything behind — and checks that
@@ -99,12 +90,6 @@ pub fn traceless<T: Debug>(what: &str, calls: u64, mut op: impl FnMut() -> T) ->
          and bpf(2) call counts"
     );
     op()
-}
-
-/// Which of `ids` the kernel still has (for tests that know exactly which maps they made).
-pub fn ids_still_alive(ids: &BTreeSet<u32>) -> BTreeSet<u32> {
-    let now = common::map_ids();
-    ids.intersection(&now).copied().collect()
 }
 
 /// Asserts that `fds` are exactly the fds open now.
