@@ -410,7 +410,7 @@ fn kernel_refusals_of_a_create_or_an_update_leave_nothing() {
     // the crate asks a cached probe whether the kernel has map-in-map at all: run it first, so
     // that the count is the create's own: template create and info, outer create.)
     assert_eq!(bpfmaps::probe::map_in_map(), Ok(true));
-    let err = traceless("an outer map of 0 slots", 3, || {
+    let err = state::traceless_creating("an outer map of 0 slots", 3, 1, || {
         OuterMap::create(
             &MapSpec::array_of_maps(0),
             &MapSpec::new(MapType::ARRAY, 4, 4, 1),

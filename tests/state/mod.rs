@@ -56,7 +56,21 @@ impl Snapshot {
 /// window. After [`TRIES`] disturbed windows the id comparison is given up with a note (the
 /// fd and call checks have still been made every time).
 #[track_caller]
-pub fn traceless<T: Debug>(what: &str, calls: u64, mut op: impl FnMut() -> T) -> T {
+pub fn traceless<T: Debug>(what: &str, calls: u64, op: impl FnMut() -> T) -> T {
+    traceless_creating(what, calls, 0, op)
+}
+
+/// As [`traceless`], for an operation that creates exactly `maps` maps of its own on the way
+/// and must close them all before it returns (the template map of a failing outer create).
+#[track_caller]
+pub fn traceless_creating<T: Debug>(
+    what: &str,
+    calls: u64,
+    maps: u32,
+    mut op: impl FnMut() -> T,
+) -> T {
+    // How many more maps than expected each window saw.
+    let mut extras = BTreeSet::new();
     for _ in 0..TRIES {
         let first_probe = probe_id();
         let before = Snapshot::take();
@@ -74,9 +88,9 @@ pub fn traceless<T: Debug>(what: &str, calls: u64, mut op: impl FnMut() -> T) ->
             made, calls,
             "{what}: expected {calls} bpf(2) calls, made {made} (returned {value:?})"
         );
-        if last_probe == first_probe + 1 {
-            // No map at all was created between the two probes: the sets must be equal,
-            // except for maps of other processes freed meanwhile.
+        if last_probe == first_probe + 1 + maps {
+            // Between the two probes no map was created but the operation's own: the sets
+            // must be equal, except for maps of other processes freed meanwhile.
             let appeared: Vec<_> = after.ids.difference(&before.ids).collect();
             assert!(
                 appeared.is_empty(),
@@ -84,7 +98,18 @@ pub fn traceless<T: Debug>(what: &str, calls: u64, mut op: impl FnMut() -> T) ->
             );
             return value;
         }
+        assert!(
+            last_probe > first_probe + 1 + maps,
+            "{what}: fewer maps created than the {maps} expected"
+        );
+        extras.insert(last_probe - first_probe - 1 - maps);
     }
+    // Other processes create maps at their own pace; the same surplus in every window is the
+    // operation's own doing.
+    assert!(
+        extras.len() > 1,
+        "{what}: every run created {extras:?} map(s) more than the {maps} expected"
+    );
     eprintln!(
         "note: {what}: other processes kept creating maps; map ids compared only through fds \
          and bpf(2) call counts"
