@@ -279,7 +279,7 @@ impl Map {
     ///
     /// [`Error::UnknownCpuCount`] for a per-CPU map when `/sys` cannot tell the CPU count.
     pub fn value_len(&self) -> Result<usize> {
-        self.fd.value_len().ok_or(Error::UnknownCpuCount {
+        self.fd.value_len().ok_or_else(|| Error::UnknownCpuCount {
             map: self.info.label(),
         })
     }

@@ -237,7 +237,7 @@ impl OuterMap {
     }
 
     fn template_or_refuse(&self) -> Result<&MapSpec> {
-        self.template.as_ref().ok_or(Error::Refused {
+        self.template.as_ref().ok_or_else(|| Error::Refused {
             map: self.map.label(),
             refusal: Refusal::TemplateUnknown,
         })

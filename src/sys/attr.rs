@@ -226,3 +226,181 @@ mod tests {
         });
     }
 }
+
+#[cfg(test)]
+mod kernel_abi {
+    //! The same offsets, read from the running kernel's own BTF (`/sys/kernel/btf/vmlinux`)
+    //! with this crate's BTF parser: a layout slip, or a kernel that moved a field, fails here.
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::btf::{Btf, Kind, Type, TypeId};
+
+    /// Every field reachable from `id` through anonymous members, by name → byte offset.
+    fn flatten(btf: &Btf<'_>, id: TypeId, base: u32, out: &mut HashMap<String, u32>) {
+        let (_, ty) = btf.resolve(id).expect("resolve");
+        let members = match ty {
+            Type::Struct(c) | Type::Union(c) => &c.members,
+            _ => return,
+        };
+        for m in members {
+            let off = base + m.bit_offset / 8;
+            if m.name.is_empty() {
+                flatten(btf, m.type_id, off, out);
+            } else {
+                out.insert(m.name.to_owned(), off);
+            }
+        }
+    }
+
+    /// The anonymous struct of `union bpf_attr` that has a member called `key`, or the named
+    /// member `named` (batch, info), flattened.
+    fn attr_group(btf: &Btf<'_>, key: &str) -> HashMap<String, u32> {
+        let id = btf
+            .find_by_name(Kind::Union, "bpf_attr")
+            .expect("union bpf_attr");
+        let Type::Union(u) = btf.type_by_id(id).unwrap() else {
+            panic!("bpf_attr is not a union")
+        };
+        for m in &u.members {
+            let mut fields = HashMap::new();
+            flatten(btf, m.type_id, 0, &mut fields);
+            if m.name == key || (m.name.is_empty() && fields.contains_key(key)) {
+                return fields;
+            }
+        }
+        panic!("no group of union bpf_attr has {key}");
+    }
+
+    #[test]
+    fn attr_structs_match_the_running_kernel() {
+        let Ok(data) = std::fs::read("/sys/kernel/btf/vmlinux") else {
+            eprintln!("skipped: /sys/kernel/btf/vmlinux is not readable");
+            return;
+        };
+        let btf = Btf::parse(&data).expect("parse vmlinux BTF");
+        let check = |group: &HashMap<String, u32>, ours: &[(&str, usize)]| {
+            for (name, off) in ours {
+                assert_eq!(group.get(*name).copied(), Some(*off as u32), "field {name}");
+            }
+        };
+        check(
+            &attr_group(&btf, "map_type"),
+            &[
+                ("map_type", offset_of!(MapCreateAttr, map_type)),
+                ("key_size", offset_of!(MapCreateAttr, key_size)),
+                ("value_size", offset_of!(MapCreateAttr, value_size)),
+                ("max_entries", offset_of!(MapCreateAttr, max_entries)),
+                ("map_flags", offset_of!(MapCreateAttr, map_flags)),
+                ("inner_map_fd", offset_of!(MapCreateAttr, inner_map_fd)),
+                ("numa_node", offset_of!(MapCreateAttr, numa_node)),
+                ("map_name", offset_of!(MapCreateAttr, map_name)),
+                ("map_ifindex", offset_of!(MapCreateAttr, map_ifindex)),
+                ("btf_fd", offset_of!(MapCreateAttr, btf_fd)),
+                (
+                    "btf_key_type_id",
+                    offset_of!(MapCreateAttr, btf_key_type_id),
+                ),
+                (
+                    "btf_value_type_id",
+                    offset_of!(MapCreateAttr, btf_value_type_id),
+                ),
+                (
+                    "btf_vmlinux_value_type_id",
+                    offset_of!(MapCreateAttr, btf_vmlinux_value_type_id),
+                ),
+                ("map_extra", offset_of!(MapCreateAttr, map_extra)),
+            ],
+        );
+        check(
+            &attr_group(&btf, "next_key"),
+            &[
+                ("map_fd", offset_of!(MapElemAttr, map_fd)),
+                ("key", offset_of!(MapElemAttr, key)),
+                ("value", offset_of!(MapElemAttr, value_or_next_key)),
+                ("next_key", offset_of!(MapElemAttr, value_or_next_key)),
+                ("flags", offset_of!(MapElemAttr, flags)),
+            ],
+        );
+        check(
+            &attr_group(&btf, "batch"),
+            &[
+                ("in_batch", offset_of!(MapBatchAttr, in_batch)),
+                ("out_batch", offset_of!(MapBatchAttr, out_batch)),
+                ("keys", offset_of!(MapBatchAttr, keys)),
+                ("values", offset_of!(MapBatchAttr, values)),
+                ("count", offset_of!(MapBatchAttr, count)),
+                ("map_fd", offset_of!(MapBatchAttr, map_fd)),
+                ("elem_flags", offset_of!(MapBatchAttr, elem_flags)),
+                ("flags", offset_of!(MapBatchAttr, flags)),
+            ],
+        );
+        check(
+            &attr_group(&btf, "pathname"),
+            &[
+                ("pathname", offset_of!(ObjAttr, pathname)),
+                ("bpf_fd", offset_of!(ObjAttr, bpf_fd)),
+                ("file_flags", offset_of!(ObjAttr, file_flags)),
+            ],
+        );
+        check(
+            &attr_group(&btf, "start_id"),
+            &[
+                ("start_id", offset_of!(IdAttr, id)),
+                ("map_id", offset_of!(IdAttr, id)),
+                ("next_id", offset_of!(IdAttr, next_id)),
+                ("open_flags", offset_of!(IdAttr, open_flags)),
+            ],
+        );
+        check(
+            &attr_group(&btf, "info"),
+            &[
+                ("bpf_fd", offset_of!(InfoAttr, bpf_fd)),
+                ("info_len", offset_of!(InfoAttr, info_len)),
+                ("info", offset_of!(InfoAttr, info)),
+            ],
+        );
+        check(
+            &attr_group(&btf, "btf_log_level"),
+            &[
+                ("btf", offset_of!(BtfLoadAttr, btf)),
+                ("btf_log_buf", offset_of!(BtfLoadAttr, btf_log_buf)),
+                ("btf_size", offset_of!(BtfLoadAttr, btf_size)),
+                ("btf_log_size", offset_of!(BtfLoadAttr, btf_log_size)),
+                ("btf_log_level", offset_of!(BtfLoadAttr, btf_log_level)),
+            ],
+        );
+        let info = btf
+            .find_by_name(Kind::Struct, "bpf_map_info")
+            .expect("struct bpf_map_info");
+        let mut fields = HashMap::new();
+        flatten(&btf, info, 0, &mut fields);
+        check(
+            &fields,
+            &[
+                ("type", offset_of!(BpfMapInfo, map_type)),
+                ("id", offset_of!(BpfMapInfo, id)),
+                ("key_size", offset_of!(BpfMapInfo, key_size)),
+                ("value_size", offset_of!(BpfMapInfo, value_size)),
+                ("max_entries", offset_of!(BpfMapInfo, max_entries)),
+                ("map_flags", offset_of!(BpfMapInfo, map_flags)),
+                ("name", offset_of!(BpfMapInfo, name)),
+                ("ifindex", offset_of!(BpfMapInfo, ifindex)),
+                (
+                    "btf_vmlinux_value_type_id",
+                    offset_of!(BpfMapInfo, btf_vmlinux_value_type_id),
+                ),
+                ("netns_dev", offset_of!(BpfMapInfo, netns_dev)),
+                ("netns_ino", offset_of!(BpfMapInfo, netns_ino)),
+                ("btf_id", offset_of!(BpfMapInfo, btf_id)),
+                ("btf_key_type_id", offset_of!(BpfMapInfo, btf_key_type_id)),
+                (
+                    "btf_value_type_id",
+                    offset_of!(BpfMapInfo, btf_value_type_id),
+                ),
+                ("btf_vmlinux_id", offset_of!(BpfMapInfo, btf_vmlinux_id)),
+                ("map_extra", offset_of!(BpfMapInfo, map_extra)),
+            ],
+        );
+    }
+}
