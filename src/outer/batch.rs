@@ -89,13 +89,7 @@ impl OuterMap {
             self.check_inner(info)?;
         }
         let raw: Vec<u32> = fds.iter().map(|fd| fd.as_raw_fd() as u32).collect();
-        let replaced = match &self.registry {
-            Some(_) => keys
-                .iter()
-                .map(|k| self.lookup(k))
-                .collect::<Result<Vec<_>>>()?,
-            None => Vec::new(),
-        };
+        let replaced = self.registry_snapshot(keys)?;
         let ret =
             self.map
                 .update_batch_bytes(slice_bytes(keys), slice_bytes(&raw), keys.len(), flags);
@@ -103,14 +97,13 @@ impl OuterMap {
             Err(Error::Batch {
                 done: 0, source, ..
             }) if no_batch(source.errno) => {
-                let results = parallel(keys.len(), |i| {
+                self.each_in_parallel(Command::MAP_UPDATE_ELEM, keys.len(), |i| {
                     self.map.map_fd().update(
                         bytes_of(&keys[i]),
                         &raw[i].to_ne_bytes(),
                         flags.bits(),
                     )
-                });
-                self.first_failure(Command::MAP_UPDATE_ELEM, &results)?;
+                })?;
             }
             other => other?,
         }
@@ -182,25 +175,19 @@ impl OuterMap {
         if let Some(key) = keys.first() {
             self.map.check_key(bytes_of(key))?;
         }
-        let replaced = match &self.registry {
-            Some(_) => keys
-                .iter()
-                .map(|k| self.lookup(k))
-                .collect::<Result<Vec<_>>>()?,
-            None => Vec::new(),
+        let replaced = self.registry_snapshot(keys)?;
+        let singles = || {
+            self.each_in_parallel(Command::MAP_DELETE_ELEM, keys.len(), |i| {
+                self.map.map_fd().delete(bytes_of(&keys[i]))
+            })
         };
         let ret = if self.map.map_type() == MapType::ARRAY_OF_MAPS {
-            let results = parallel(keys.len(), |i| self.map.map_fd().delete(bytes_of(&keys[i])));
-            self.first_failure(Command::MAP_DELETE_ELEM, &results)
+            singles()
         } else {
             match self.map.delete_batch_bytes(slice_bytes(keys), keys.len()) {
                 Err(Error::Batch {
                     done: 0, source, ..
-                }) if no_batch(source.errno) => {
-                    let results =
-                        parallel(keys.len(), |i| self.map.map_fd().delete(bytes_of(&keys[i])));
-                    self.first_failure(Command::MAP_DELETE_ELEM, &results)
-                }
+                }) if no_batch(source.errno) => singles(),
                 other => other,
             }
         };
@@ -213,13 +200,23 @@ impl OuterMap {
         ret
     }
 
-    /// `Ok` if every result is, else a batch error for the first failure with the number of
-    /// successes.
-    fn first_failure(
-        &self,
-        cmd: Command,
-        results: &[core::result::Result<(), Errno>],
-    ) -> Result<()> {
+    /// With a registry, the ids now in slots `keys` (whose registry entries an overwrite or
+    /// removal ends); without, nothing.
+    fn registry_snapshot<K: Pod>(&self, keys: &[K]) -> Result<Vec<Option<MapId>>> {
+        match &self.registry {
+            Some(_) => keys.iter().map(|k| self.lookup(k)).collect(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The per-element fallback: `op(0..n)` from several threads at once, so their RCU grace
+    /// periods overlap; `Ok` if every call succeeded, else a batch error for the first failure
+    /// with the number of successes.
+    fn each_in_parallel<F>(&self, cmd: Command, n: usize, op: F) -> Result<()>
+    where
+        F: Fn(usize) -> core::result::Result<(), Errno> + Sync,
+    {
+        let results = parallel(n, op);
         let done = results.iter().filter(|r| r.is_ok()).count();
         match results.iter().find_map(|r| r.err()) {
             None => Ok(()),
