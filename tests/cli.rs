@@ -913,10 +913,13 @@ fn load_errors_after_the_parse_are_load_errors_with_the_errno() {
     assert_eq!(doc.get("error").get("errno").str(), "ENOENT");
     assert!(doc.get("maps").get("pinned_outer").has("pin_path"));
     assert!(!doc.get("maps").get("pinned_outer").has("kernel"));
-    assert!(
-        run.stderr.contains("No such file or directory"),
-        "{}",
-        run.stderr
+    assert_eq!(
+        run.stderr,
+        format!(
+            "bpfmaps: cannot use the pin root given with --pin-root: {}: No such file or \
+             directory (os error 2)\n",
+            missing.display()
+        )
     );
 
     // A pin root that is not bpffs.
@@ -1004,6 +1007,9 @@ fn the_default_pin_root_is_mounted_only_when_the_object_pins() {
     ))
     .unwrap();
     assert_eq!(code, 0, "{err}");
+    if before.trim() != "bpf_fs" {
+        assert!(err.contains("mounted a bpffs at /sys/fs/bpf"), "{err}");
+    }
     let (doc_text, rest) = out.split_at(out.rfind("}\n").unwrap() + 2);
     let doc = json::parse(doc_text).unwrap();
     assert_eq!(doc.get("outcome").str(), "ok");

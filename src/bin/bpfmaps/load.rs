@@ -61,7 +61,23 @@ pub fn run(req: &Request<'_>, out: &mut impl Write) -> Result<(), Failure> {
     let pinned = report::pinned_names(object.maps());
     let mut options = LoadOptions::new().reuse(req.reuse);
     let root: Option<PathBuf> = match (req.pin_root, pinned.is_empty()) {
-        (Some(root), _) => Some(root.to_owned()),
+        (Some(root), false) => {
+            // The loader would say only "DIR: No such file…"; say which directory it is.
+            if let Err(e) = bpfmaps::pin::is_bpffs(root) {
+                let message = format!("cannot use the pin root given with --pin-root: {e}");
+                return fail(
+                    req,
+                    out,
+                    &object_name,
+                    Some(&object),
+                    Outcome::LoadError,
+                    &e,
+                    message,
+                );
+            }
+            Some(root.to_owned())
+        }
+        (Some(root), true) => Some(root.to_owned()),
         // Only an object that pins makes us look at (and perhaps mount) /sys/fs/bpf.
         (None, true) => None,
         (None, false) => {
@@ -176,12 +192,15 @@ fn fail(
     )))
 }
 
-/// Mounts a bpffs on /sys/fs/bpf unless one is there.
+/// Mounts a bpffs on /sys/fs/bpf unless one is there (and says so on stderr, which keeps
+/// stdout for the report).
 fn ensure_default_bpffs() -> Result<(), Error> {
     if bpfmaps::pin::is_bpffs(DEFAULT_PIN_ROOT).unwrap_or(false) {
         return Ok(());
     }
-    bpfmaps::pin::mount_bpffs(DEFAULT_PIN_ROOT)
+    bpfmaps::pin::mount_bpffs(DEFAULT_PIN_ROOT)?;
+    eprintln!("bpfmaps: mounted a bpffs at {DEFAULT_PIN_ROOT} for the object's pinned maps");
+    Ok(())
 }
 
 fn quoted(names: &[&str]) -> String {
