@@ -98,11 +98,16 @@ fn write_text(object: &BpfObject, name: &str, out: &mut impl Write) -> std::io::
         1 => "1 map".to_owned(),
         n => format!("{n} maps"),
     };
-    writeln!(out, "{name}: {count}, {endian}, {btf}")?;
-    let width = maps.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    writeln!(out, "{}: {count}, {endian}, {btf}", text::name(name))?;
+    let width = maps
+        .iter()
+        .map(|m| text::name(&m.name).chars().count())
+        .max()
+        .unwrap_or(0);
     let pad = " ".repeat(width + 2);
     for def in maps {
-        writeln!(out, "{:width$}  {}", def.name, text::attrs(&def.attrs))?;
+        let name = text::name(&def.name);
+        writeln!(out, "{name:width$}  {}", text::attrs(&def.attrs))?;
         for line in details(def) {
             writeln!(out, "{pad}{line}")?;
         }
@@ -126,12 +131,13 @@ fn details(def: &MapDef) -> Vec<String> {
         lines.push(format!("numa_node {}", def.attrs.numa_node));
     }
     if let Some(pin) = text::pinning(def.attrs.pinning, &def.name) {
-        lines.push(pin);
+        lines.push(text::name(&pin).into_owned());
     }
     if def.is_outer() {
         match (&def.attrs.inner, &def.inner_from) {
             (Some(inner), Some(from)) => lines.push(format!(
-                "inner template (map '{from}'): {}",
+                "inner template (map '{}'): {}",
+                text::name(from),
                 text::attrs(inner)
             )),
             (Some(inner), None) => lines.push(format!("inner template: {}", text::attrs(inner))),
@@ -141,7 +147,7 @@ fn details(def: &MapDef) -> Vec<String> {
             lines.push("no slots declared".into());
         }
         for slot in &def.slots {
-            lines.push(format!("slot {} → {}", slot.index, slot.map));
+            lines.push(format!("slot {} → {}", slot.index, text::name(&slot.map)));
         }
     }
     lines

@@ -303,7 +303,8 @@ fn write_tree(
         .count();
     let created = loaded.entries().len() - reused;
     let mut head = format!(
-        "{object_name}: {}",
+        "{}: {}",
+        text::name(object_name),
         plural(created, "map created", "maps created")
     );
     if reused > 0 {
@@ -339,7 +340,7 @@ fn write_tree(
         .entries()
         .iter()
         .filter(|e| !in_slots.contains(e.name()))
-        .map(|e| e.name().len())
+        .map(|e| text::name(e.name()).chars().count())
         .max()
         .unwrap_or(0);
     for entry in loaded.entries() {
@@ -355,7 +356,7 @@ fn write_tree(
         writeln!(
             out,
             "{:width$}  {}{}",
-            entry.name(),
+            text::name(entry.name()),
             text::info(&kernel.info),
             pin_note(entry.pin_path(), entry.reused())
         )?;
@@ -372,7 +373,7 @@ fn write_tree(
                 "├─"
             };
             let inner = match by_name.get(name.as_str()).and_then(|r| r.kernel.as_ref()) {
-                Some(k) => format!("{name}  {}", text::info(&k.info)),
+                Some(k) => format!("{}  {}", text::name(name), text::info(&k.info)),
                 None => foreign(name),
             };
             writeln!(out, "{branch} {} → {inner}", text::slot(key))?;
@@ -401,7 +402,11 @@ fn write_tree(
             out,
             "Not pinned, so gone when bpfmaps exits: {}. The pinned maps (and the inner maps they \
              hold) stay.",
-            transient.join(", ")
+            transient
+                .iter()
+                .map(|n| text::name(n))
+                .collect::<Vec<_>>()
+                .join(", ")
         )?;
     }
     Ok(())

@@ -50,6 +50,24 @@ fn names_bits(flags: MapFlags) -> u32 {
     flags.iter_names().fold(0, |acc, (_, f)| acc | f.bits())
 }
 
+/// A name from an object file, safe to print on a terminal: control characters (a hostile
+/// object's escape sequences) are shown escaped, as `\u{1b}`.
+pub fn name(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// The type as the kernel names it, or `unknown(N)`.
 pub fn map_type(t: MapType) -> String {
     t.to_string()
@@ -135,6 +153,12 @@ mod tests {
             flags(MapFlags::from_bits_retain(1 << 30)),
             "0x40000000 (0x40000000)"
         );
+    }
+
+    #[test]
+    fn names_are_safe_on_a_terminal() {
+        assert_eq!(name("outer_devs"), "outer_devs");
+        assert_eq!(name("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\u{a}");
     }
 
     #[test]
