@@ -728,6 +728,47 @@ fn load_text_is_a_tree_of_what_the_kernel_reports() {
     // Inner maps are shown under their slot, not again at the top.
     assert_eq!(run.stdout.matches("'devs_a'").count(), 1);
 
+    // Every valid fixture: each map once, inner maps under their declared slots.
+    for name in VALID {
+        let text = bpfmaps(&["load", &fx(name)]).ok().stdout;
+        let object = BpfObject::open(fixture(name)).unwrap();
+        let in_slots: BTreeSet<&str> = object
+            .maps()
+            .iter()
+            .flat_map(|d| d.slots.iter().map(|s| s.map.as_str()))
+            .collect();
+        for def in object.maps() {
+            let kname = &def.name[..def.name.len().min(15)];
+            let info = format!(
+                "'{kname}'  {}  key {}  value {}  max_entries {}",
+                type_name(def.attrs.map_type),
+                def.attrs.key_size,
+                def.attrs.value_size,
+                def.attrs.max_entries
+            );
+            assert_eq!(text.matches(&info).count(), 1, "{name}: {info:?} in {text}");
+            let at_top = text
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(def.name.as_str()));
+            assert_eq!(
+                at_top,
+                !in_slots.contains(def.name.as_str()),
+                "{name}: {} in {text}",
+                def.name
+            );
+            for slot in &def.slots {
+                let want = format!(
+                    " slot {} (key {}) → {}  id ",
+                    slot.index,
+                    spaced(&slot.index.to_ne_bytes()),
+                    slot.map
+                );
+                assert!(text.contains(&want), "{name}: {want:?} in {text}");
+            }
+        }
+        assert!(text.ends_with("\nNothing is pinned: these maps vanish when bpfmaps exits.\n"));
+    }
+
     let dense = bpfmaps(&["load", &fx("dense_values.bpf.o")]).ok().stdout;
     for (i, name) in ["in0", "in1", "in2"].iter().enumerate() {
         let want = format!(
