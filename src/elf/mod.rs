@@ -71,8 +71,8 @@ impl BpfObject {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if the file cannot be read; [`Error::Object`] if it is not a BPF object
-    /// whose maps can be read.
+    /// [`Error::Io`] if the file cannot be read (`EISDIR` for a directory); [`Error::Object`]
+    /// if it is not a BPF object whose maps can be read.
     pub fn open(path: impl AsRef<Path>) -> Result<BpfObject> {
         Self::open_with(path, ParseOptions::default())
     }
@@ -93,7 +93,12 @@ impl BpfObject {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let len = file.metadata().map_err(io)?.len();
+        let metadata = file.metadata().map_err(io)?;
+        if metadata.is_dir() {
+            // mmap(2) of a directory fails with the puzzling ENODEV: say what it is.
+            return Err(io(std::io::Error::from_raw_os_error(libc::EISDIR)));
+        }
+        let len = metadata.len();
         if len == 0 {
             return Err(ObjectError::Elf("the file is empty".into()).into());
         }
