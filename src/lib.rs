@@ -21,13 +21,10 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-/// BTF (BPF Type Format): parse the `.BTF` of BPF objects and the kernel's own, and prepare
-/// it for `BPF_BTF_LOAD`.
 pub mod btf;
 mod btf_load;
 mod command;
 mod cpus;
-/// Reading the maps of BPF object files.
 pub mod elf;
 mod errno;
 mod error;
@@ -36,7 +33,6 @@ mod flags;
 mod id;
 mod ids;
 mod info;
-/// Loading the maps of BPF object files into the kernel.
 pub mod loader;
 mod map;
 mod map_type;

@@ -1,12 +1,14 @@
+//! BTF (BPF Type Format): parse the `.BTF` of BPF objects and the kernel's own, and prepare
+//! it for `BPF_BTF_LOAD`.
 //!
 //! BTF describes the C types of a BPF object or of the kernel. This module reads it from a
 //! borrowed blob — the `.BTF` section of an object built with `clang -g -target bpf`, or
 //! `/sys/kernel/btf/vmlinux` — without copying it, and writes the one thing a loader must
 //! change before `BPF_BTF_LOAD`: the sizes and offsets of DATASECs, which clang leaves at 0.
 //!
-//! The blob is untrusted: [`Btf::parse`](crate::btf::Btf::parse) is safe code over the bytes, every offset and count
+//! The blob is untrusted: [`Btf::parse`] is safe code over the bytes, every offset and count
 //! is checked before use, memory is bounded by the blob's size, and every walk along type
-//! references is depth-bounded. Errors ([`BtfError`](crate::btf::BtfError)) name the byte offset and the type.
+//! references is depth-bounded. Errors ([`BtfError`]) name the byte offset and the type.
 //!
 //! ```
 //! use bpfmaps::btf::{Btf, Kind, Type, TypeId};
@@ -34,7 +36,7 @@
 //!
 //! # References
 //! - [BPF Type Format](https://docs.kernel.org/bpf/btf.html) and `include/uapi/linux/btf.h`.
-//! - The kernel's checks, which [`Btf::parse`](crate::btf::Btf::parse) follows where they guard memory safety or
+//! - The kernel's checks, which [`Btf::parse`] follows where they guard memory safety or
 //!   termination, and relaxes where they only guard meaning: `kernel/bpf/btf.c`.
 
 mod cursor;
