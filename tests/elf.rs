@@ -5,11 +5,15 @@
 //! `tests/expected/mod.rs`), not from the parser's output.
 
 mod expected;
+mod patch;
 
 use bpfmaps::btf::{Btf, Endian, Type};
 use bpfmaps::elf::{BpfObject, DefSource, LegacyLayout, ObjectError, ParseOptions, Pinning, Rule};
 use bpfmaps::loader::{self, LoadOptions};
 use bpfmaps::{Error, InnerMismatch, MapSpec, MapType, Refusal};
+use patch::{
+    bytes, e_shoff, rename_section, section, set_section_size, u64_at, with_fixed_datasec, Patch,
+};
 
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,78 +25,8 @@ fn open(name: &str) -> BpfObject {
     BpfObject::open(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn bytes(name: &str) -> Vec<u8> {
-    std::fs::read(fixture(name)).expect("read fixture")
-}
-
 fn rendered(obj: &BpfObject) -> Vec<String> {
     obj.maps().iter().map(expected::render).collect()
-}
-
-// ---------------------------------------------------------------------------------------------
-// A few lines of ELF64 reading (little-endian objects only), to find and patch sections.
-
-fn u16_at(d: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes(d[at..at + 2].try_into().unwrap())
-}
-fn u32_at(d: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(d[at..at + 4].try_into().unwrap())
-}
-fn u64_at(d: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(d[at..at + 8].try_into().unwrap())
-}
-/// In-place patches, as methods so that `d.put_u32(offset_in(&d), v)` borrows well.
-trait Patch {
-    fn put_u32(&mut self, at: usize, v: u32);
-    fn put_u64(&mut self, at: usize, v: u64);
-}
-impl Patch for Vec<u8> {
-    fn put_u32(&mut self, at: usize, v: u32) {
-        self[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    }
-    fn put_u64(&mut self, at: usize, v: u64) {
-        self[at..at + 8].copy_from_slice(&v.to_le_bytes());
-    }
-}
-
-/// Where section `name` is: `(offset of its header, offset of its contents, size)`.
-#[derive(Debug, Clone, Copy)]
-struct Section {
-    header: usize,
-    offset: usize,
-    size: usize,
-}
-
-fn e_shoff(d: &[u8]) -> usize {
-    u64_at(d, 0x28) as usize
-}
-
-fn section(d: &[u8], name: &str) -> Section {
-    let shoff = e_shoff(d);
-    let (entsize, num, strndx) = (
-        u16_at(d, 0x3a) as usize,
-        u16_at(d, 0x3c) as usize,
-        u16_at(d, 0x3e) as usize,
-    );
-    let strtab = u64_at(d, shoff + strndx * entsize + 24) as usize;
-    for i in 0..num {
-        let header = shoff + i * entsize;
-        let name_at = strtab + u32_at(d, header) as usize;
-        let end = name_at + d[name_at..].iter().position(|&b| b == 0).unwrap();
-        if &d[name_at..end] == name.as_bytes() {
-            return Section {
-                header,
-                offset: u64_at(d, header + 24) as usize,
-                size: u64_at(d, header + 32) as usize,
-            };
-        }
-    }
-    panic!("no section {name}");
-}
-
-/// Sets the recorded size of a section (its contents stay where they are).
-fn set_section_size(d: &mut Vec<u8>, s: Section, size: usize) {
-    d.put_u64(s.header + 32, size as u64);
 }
 
 fn object_error(result: Result<BpfObject, Error>, what: &str) -> ObjectError {
@@ -1096,12 +1030,7 @@ fn non_elf_input_is_a_typed_error() {
 fn btf_maps_without_btf_are_refused() {
     // Rename `.BTF` so the parser does not find it: `.maps` cannot be read without it.
     let mut d = bytes("pinning.bpf.o");
-    let btf = section(&d, ".BTF");
-    let shoff = e_shoff(&d);
-    let strtab = u64_at(&d, shoff + u16_at(&d, 0x3e) as usize * 64 + 24) as usize;
-    let name_at = strtab + u32_at(&d, btf.header) as usize;
-    assert_eq!(&d[name_at..name_at + 4], b".BTF");
-    d[name_at + 1] = b'X';
+    rename_section(&mut d, ".BTF", ".XTF");
     let e = object_error(BpfObject::parse(&d), "no .BTF");
     assert!(
         matches!(&e, ObjectError::Section { section, .. } if section == ".maps"),
@@ -1111,40 +1040,6 @@ fn btf_maps_without_btf_are_refused() {
 
 // ---------------------------------------------------------------------------------------------
 // BTF whose DATASEC is already fixed.
-
-/// The object with its `.BTF` rewritten as `BPF_BTF_LOAD` will take it: DATASEC sizes and
-/// entry offsets from the symbol table, instead of the zeros clang leaves.
-fn with_fixed_datasec(file: &str) -> Vec<u8> {
-    let mut d = bytes(file);
-    let obj = BpfObject::parse(&d).expect("parse");
-    let btf_sec = section(&d, ".BTF");
-    let maps_size = section(&d, ".maps").size as u32;
-    let license_size = section(&d, "license").size as u32;
-    let raw = d[btf_sec.offset..btf_sec.offset + btf_sec.size].to_vec();
-    let btf = Btf::parse(&raw).expect("btf");
-    // Clang left every `.maps` entry at offset 0.
-    let (_, datasec) = btf.datasec(".maps").expect(".maps DATASEC");
-    assert_eq!(datasec.size, 0, "{file}: DATASEC size as clang leaves it");
-    assert!(datasec.entries.iter().all(|e| e.offset == 0), "{file}");
-    let fixed = btf
-        .to_kernel_bytes(
-            &|sec, var| match sec {
-                ".maps" => obj.map(var).map(|m| (m.offset as u32, m.size as u32)),
-                "license" => Some((0, license_size)),
-                _ => None,
-            },
-            &|sec| match sec {
-                ".maps" => Some(maps_size),
-                "license" => Some(license_size),
-                _ => None,
-            },
-        )
-        .expect("fix DATASEC");
-    assert_eq!(fixed.len(), raw.len());
-    assert_ne!(fixed, raw, "{file}: something was fixed");
-    d[btf_sec.offset..btf_sec.offset + btf_sec.size].copy_from_slice(&fixed);
-    d
-}
 
 #[test]
 fn btf_with_datasec_already_fixed_parses_identically() {
@@ -1182,4 +1077,28 @@ fn btf_with_datasec_already_fixed_parses_identically() {
         assert_eq!(fixed.maps(), original.maps(), "{file}");
         loader::check(&fixed, &LoadOptions::new()).expect("check");
     }
+}
+
+#[test]
+fn a_pinned_map_name_must_be_a_file_name() {
+    // Symbol names come from the object: `../pinned_h` would pin outside the pin root, and
+    // `pinned/hash` in a directory of its own. Both are refused before any syscall.
+    for bad in ["../pinned_h", "pinned/hash", "/tmp/pinned"] {
+        let mut d = bytes("pinning.bpf.o");
+        assert!(patch::rename(&mut d, "pinned_hash", bad) >= 2, "{bad}");
+        let obj = BpfObject::parse(&d).expect("parse");
+        let err = loader::check(&obj, &LoadOptions::new()).unwrap_err();
+        match &err {
+            Error::Object(ObjectError::Map { map, problem }) => {
+                assert_eq!(map, bad);
+                assert!(problem.contains("not a file name"), "{problem}");
+            }
+            other => panic!("{bad}: expected ObjectError::Map, got {other:?}"),
+        }
+    }
+    // Not pinned, the same name is only a name.
+    let mut d = bytes("pinning.bpf.o");
+    assert!(patch::rename(&mut d, "not_pinned", "../not_pin") >= 2);
+    let obj = BpfObject::parse(&d).expect("parse");
+    loader::check(&obj, &LoadOptions::new()).expect("an unpinned map may have any name");
 }
