@@ -143,3 +143,24 @@ pub fn with_fixed_datasec(file: &str) -> Vec<u8> {
     d[btf_sec.offset..btf_sec.offset + btf_sec.size].copy_from_slice(&fixed);
     d
 }
+
+/// Rewrites `__uint(field, from)` to `__uint(field, to)` for every map of the object: the BTF
+/// ARRAY of `from` elements that encodes it gets `to` elements. Returns how many ARRAY types
+/// were changed.
+pub fn set_uint(d: &mut [u8], from: u32, to: u32) -> usize {
+    let btf_sec = section(d, ".BTF");
+    let at: Vec<usize> = {
+        let raw = &d[btf_sec.offset..btf_sec.offset + btf_sec.size];
+        let btf = Btf::parse(raw).expect("btf");
+        btf.types()
+            .filter(|(_, ty)| matches!(ty, bpfmaps::btf::Type::Array(a) if a.nelems == from))
+            .map(|(id, _)| btf.type_offset(id).expect("record") + 12 + 8)
+            .collect()
+    };
+    for &offset in &at {
+        let pos = btf_sec.offset + offset;
+        assert_eq!(u32_at(d, pos), from);
+        d[pos..pos + 4].copy_from_slice(&to.to_le_bytes());
+    }
+    at.len()
+}
