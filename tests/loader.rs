@@ -337,6 +337,7 @@ fn load_valid(file: &str) {
     require_kernel!();
     let obj = open(file);
     let root = TempBpffs::new("valid");
+    let files_before = listing(root.path());
     let before = Snapshot::take();
     let loaded = loader::load(&obj, &options_for(file, root.path()))
         .unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -369,6 +370,16 @@ fn load_valid(file: &str) {
         _ => vec![],
     };
     assert_eq!(pinned, want_pins, "{file}: pins");
+    // Nothing else appeared under the pin root (but the directories of tc/globals).
+    let mut want_files: BTreeSet<String> = want_pins.iter().cloned().collect();
+    if file == "legacy_iproute2.bpf.o" {
+        want_files.extend(["tc".to_owned(), "tc/globals".to_owned()]);
+    }
+    let new_files: BTreeSet<String> = listing(root.path())
+        .difference(&files_before)
+        .cloned()
+        .collect();
+    assert_eq!(new_files, want_files, "{file}: files under the pin root");
     // Unpin, drop, and everything is gone.
     for entry in loaded.entries() {
         if let Some(path) = entry.pin_path() {
@@ -443,7 +454,7 @@ fn without_btf_creates_every_map_without_type_ids() {
         assert_eq!(*loaded.btf_status(), BtfStatus::Disabled, "{file}");
         assert_loaded(file, &obj, &loaded, false);
     }
-    // An object without `.BTF` is Absent... every fixture has it, so strip it: rename the
+    // An object without `.BTF` gives Absent. Every fixture has one, so hide it: rename the
     // section of a legacy object (whose maps do not need it).
     let mut d = patch::bytes("legacy_samples.bpf.o");
     patch::rename_section(&mut d, ".BTF", ".XTF");
@@ -736,17 +747,23 @@ fn template_for_legacy_libbpf() {
         ),
         (MapType::HASH, 4, 8, 32)
     );
+    // The kernel took the caller's template: through a handle that does not know it (opened
+    // while the map is empty), the kernel itself refuses a map of another shape.
+    let unchecked = OuterMap::from_map(outer.as_map().try_clone().unwrap()).unwrap();
+    assert!(unchecked.template().is_none());
+    let other = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 32)).unwrap();
+    let err = unchecked.insert(&6u32, &other).unwrap_err();
+    assert_eq!(err.errno(), Some(bpfmaps::Errno::EINVAL), "{err}");
+    // The loaded handle knows the template: it refuses before the kernel, and new_inner fits.
+    let err = outer.insert(&6u32, &other).unwrap_err();
+    assert!(matches!(err, Error::InnerMismatch { .. }), "{err:?}");
     let inner = outer.new_inner("legacy_in").unwrap();
     assert_eq!(
         (inner.map_type(), inner.value_size(), inner.max_entries()),
         (MapType::HASH, 8, 32)
     );
     outer.insert(&5u32, &inner).expect("insert");
-    assert_eq!(outer.lookup(&5u32).unwrap(), Some(inner.id()));
-    // The kernel took the caller's template: a map of another shape is refused by it.
-    let other = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 32)).unwrap();
-    let err = outer.insert(&6u32, &other).unwrap_err();
-    assert!(matches!(err, Error::InnerMismatch { .. }), "{err:?}");
+    assert_eq!(unchecked.lookup(&5u32).unwrap(), Some(inner.id()));
 }
 
 #[test]
