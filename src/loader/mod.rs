@@ -6,8 +6,10 @@
 //! (declared inner maps among them), each outer map's template (closed right after) and the
 //! outer map, then fills the declared slots — one batch update per outer map, the outer maps
 //! from parallel threads, so the whole load waits for about one RCU grace period however many
-//! slots and outer maps it fills — and last pins what asks to be pinned. A failure part-way
-//! drops every fd made so far (the kernel frees the maps) and removes the pins made so far.
+//! slots and outer maps it fills — then pins what asks to be pinned, and last fills the
+//! declared slots of outer maps reused from existing pins. A failure part-way drops every fd
+//! made so far (the kernel frees the maps), removes the pins made so far, and puts back what
+//! the slots of reused outer maps held: a failed load leaves the pins it found as they were.
 //!
 //! ```
 //! use bpfmaps::elf::BpfObject;
@@ -228,7 +230,67 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
         };
         outers[i] = Some(outer);
     }
-    let filled = fill_slots(&plan, &outers, &handles, &kept, &reused, options.reuse)?;
+    // Fresh outer maps first, then the pins: a failure so far touches nothing that existed
+    // before the load. The slots of reused outer maps (which other programs may be using) are
+    // filled last, and put back as they were if that fails.
+    let mut filled = fill_slots(
+        &plan,
+        &outers,
+        &handles,
+        &kept,
+        &reused,
+        options.reuse,
+        false,
+    )?;
+    let mut to_pin: Vec<(&Map, PathBuf, &str)> = Vec::new();
+    for (i, planned) in plan.maps.iter().enumerate() {
+        let (Some(root), Some(rel), false) = (root, planned.pin.as_deref(), reused[i]) else {
+            continue;
+        };
+        let map = match (&outers[i], &handles[i]) {
+            (Some(outer), _) => outer.as_map(),
+            (None, Some(map)) => map,
+            (None, None) => continue,
+        };
+        to_pin.push((map, root.join(rel), planned.def.name.as_str()));
+    }
+    pins::pin_all(&to_pin)?;
+    let unpin = || {
+        for (_, path, _) in &to_pin {
+            let _ = std::fs::remove_file(path);
+        }
+    };
+    let previous = match previous_slots(&plan, &outers, &kept, &reused, options.reuse) {
+        Ok(previous) => previous,
+        Err(e) => {
+            unpin();
+            return Err(e);
+        }
+    };
+    match fill_slots(
+        &plan,
+        &outers,
+        &handles,
+        &kept,
+        &reused,
+        options.reuse,
+        true,
+    ) {
+        Ok(more) => {
+            for (i, slots) in more.into_iter().enumerate() {
+                if !slots.is_empty() {
+                    filled[i] = slots;
+                }
+            }
+        }
+        Err(e) => {
+            restore_slots(&outers, previous);
+            unpin();
+            return Err(e);
+        }
+    }
+    drop(previous);
+    drop(to_pin);
     let mut entries = Vec::with_capacity(plan.maps.len());
     for (i, planned) in plan.maps.iter().enumerate() {
         let map = match outers[i].take() {
@@ -254,12 +316,6 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
                 .collect(),
         });
     }
-    let to_pin: Vec<(&Map, PathBuf, &str)> = entries
-        .iter()
-        .filter(|e| !e.reused)
-        .filter_map(|e| Some((e.map.as_map(), e.pin_path.clone()?, e.name.as_str())))
-        .collect();
-    pins::pin_all(&to_pin)?;
     Ok(LoadedObject {
         entries,
         btf: btf_status,
@@ -406,8 +462,70 @@ fn bind_kept_slots(
     Ok(())
 }
 
-/// Fills the declared slots: one batch per outer map, outer maps from parallel threads.
-/// Returns, per planned map, the `(slot, target)` pairs filled.
+/// The declared slots this load writes into outer map `i`: all of them, except those of a
+/// reused outer map that [`Reuse::Keep`] keeps.
+fn slots_to_fill(
+    plan: &Plan<'_>,
+    i: usize,
+    kept: &[Vec<u32>],
+    reused: &[bool],
+    reuse: Reuse,
+) -> Vec<(u32, usize)> {
+    let Some(outer_plan) = &plan.maps[i].outer else {
+        return Vec::new();
+    };
+    outer_plan
+        .slots
+        .iter()
+        .copied()
+        .filter(|(slot, _)| !(reused[i] && reuse == Reuse::Keep && kept[i].contains(slot)))
+        .collect()
+}
+
+/// What the slots of reused outer maps that this load is about to write hold now: for each,
+/// `(outer, slot, the map there, opened)` — `None` for an empty slot. With [`Reuse::Keep`]
+/// only empty slots are written, so nothing is asked of the kernel.
+fn previous_slots(
+    plan: &Plan<'_>,
+    outers: &[Option<OuterMap>],
+    kept: &[Vec<u32>],
+    reused: &[bool],
+    reuse: Reuse,
+) -> Result<Vec<(usize, u32, Option<Map>)>> {
+    let mut previous = Vec::new();
+    for (i, planned) in plan.maps.iter().enumerate() {
+        let (true, Some(outer)) = (reused[i], &outers[i]) else {
+            continue;
+        };
+        for (slot, _) in slots_to_fill(plan, i, kept, reused, reuse) {
+            let map = match reuse {
+                Reuse::Keep => None,
+                Reuse::Overwrite => outer
+                    .get_bytes(&slot.to_ne_bytes())
+                    .map_err(|e| load_error(planned, e))?,
+            };
+            previous.push((i, slot, map));
+        }
+    }
+    Ok(previous)
+}
+
+/// Puts back what [`previous_slots`] found, as far as the kernel lets us (the load has failed
+/// already; this is its clean-up).
+fn restore_slots(outers: &[Option<OuterMap>], previous: Vec<(usize, u32, Option<Map>)>) {
+    for (i, slot, map) in previous {
+        let Some(outer) = &outers[i] else { continue };
+        let key = slot.to_ne_bytes();
+        let _ = match &map {
+            Some(map) => outer.insert_bytes(&key, map.as_fd(), UpdateFlags::ANY),
+            None => outer.remove_bytes(&key).map(drop),
+        };
+    }
+}
+
+/// Fills the declared slots of the fresh outer maps (`of_reused` false) or of the reused ones
+/// (`of_reused` true): one batch per outer map, outer maps from parallel threads. Returns, per
+/// planned map, the `(slot, target)` pairs filled.
 fn fill_slots(
     plan: &Plan<'_>,
     outers: &[Option<OuterMap>],
@@ -415,18 +533,14 @@ fn fill_slots(
     kept: &[Vec<u32>],
     reused: &[bool],
     reuse: Reuse,
+    of_reused: bool,
 ) -> Result<Vec<Vec<(u32, usize)>>> {
     let mut work: Vec<(usize, Vec<(u32, usize)>)> = Vec::new();
-    for (i, planned) in plan.maps.iter().enumerate() {
-        let Some(outer_plan) = &planned.outer else {
+    for i in 0..plan.maps.len() {
+        if reused[i] != of_reused {
             continue;
-        };
-        let slots: Vec<(u32, usize)> = outer_plan
-            .slots
-            .iter()
-            .copied()
-            .filter(|(slot, _)| !(reused[i] && reuse == Reuse::Keep && kept[i].contains(slot)))
-            .collect();
+        }
+        let slots = slots_to_fill(plan, i, kept, reused, reuse);
         if !slots.is_empty() {
             work.push((i, slots));
         }

@@ -77,6 +77,14 @@ pub(crate) fn kernel_name(name: &str) -> MapName {
     MapName::truncated(&cleaned).unwrap_or_default()
 }
 
+/// Whether a map name can be the last component of its pin path as it is: a name with `/`
+/// would pin in (or create) other directories, `..` or a leading `/` outside the pin root
+/// altogether (`Path::join` with an absolute path replaces the root). Symbol names come from
+/// the object, which is untrusted; C identifiers always pass.
+fn is_file_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains('/')
+}
+
 /// The spec of `attrs` with the caller's changes for `map`.
 fn effective_spec(attrs: &MapAttrs, name: &str, options: &LoadOptions<'_>) -> MapSpec {
     let mut spec = attrs.to_spec().with_map_name(kernel_name(name));
@@ -123,6 +131,16 @@ pub(crate) fn plan<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Resu
             Pinning::Unsupported(n) => return Err(rule(name, Rule::PinningUnsupported(n))),
             p => p.relative_path(name),
         };
+        if pin.is_some() && !is_file_name(name) {
+            return Err(ObjectError::Map {
+                map: name.to_owned(),
+                problem: "it asks to be pinned, and its name is not a file name (empty, `.`, \
+                          `..`, or containing `/`), so its pin would not be a file directly \
+                          in the pin directory"
+                    .into(),
+            }
+            .into());
+        }
         let is_outer = def.attrs.map_type.is_outer();
         if !is_outer {
             if def.attrs.has_values && def.attrs.map_type != MapType::PROG_ARRAY {
