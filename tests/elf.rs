@@ -412,6 +412,21 @@ fn a_relocation_of_another_type_or_symbol_is_refused() {
 }
 
 #[test]
+fn a_slot_with_an_addend_is_refused() {
+    // pinning.bpf.o: slot 0 of pinned_outer is the word at 0x60 of `.maps`, relocated by row 0.
+    // A non-zero word there is an implicit addend: `&pin_in0 + 8`, a pointer into a map.
+    let mut d = bytes("pinning.bpf.o");
+    let word = section(&d, ".maps").offset + 0x60;
+    assert_eq!(u64_at(&d, word), 0);
+    d.put_u64(word, 8);
+    let e = object_error(BpfObject::parse(&d), "addend 8");
+    assert!(
+        matches!(&e, ObjectError::Reloc { index: 0, offset: 0x60, problem } if problem.contains("non-zero addend")),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn a_relocation_outside_every_map_is_refused() {
     let mut d = bytes("pinning.bpf.o");
     d.put_u64(rel_field(&d, 1, 0), 0x1000);

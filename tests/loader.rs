@@ -18,7 +18,7 @@ use std::os::fd::AsFd;
 use std::path::Path;
 
 use bpfmaps::elf::{BpfObject, ObjectError, Rule};
-use bpfmaps::loader::{self, BtfStatus, LoadOptions, LoadedMap, LoadedObject, Reuse};
+use bpfmaps::loader::{self, BtfStatus, LoadOptions, LoadedMap, LoadedObject, Origin, Reuse};
 use bpfmaps::{
     Error, InnerMismatch, Map, MapFlags, MapId, MapInfo, MapSpec, MapType, OuterMap, UpdateFlags,
 };
@@ -1063,9 +1063,19 @@ fn a_second_load_keeps_what_the_pins_hold() {
         assert!(second.entry(name).unwrap().reused(), "{name}");
         assert_eq!(id(&second, name), id(&first, name), "{name}");
     }
-    for name in ["pin_in0", "pin_in2", "not_pinned"] {
-        assert!(!second.entry(name).unwrap().reused(), "{name}");
+    // The declared inner maps were found in the kept slots, not created; `not_pinned` is new.
+    for name in ["pin_in0", "pin_in2"] {
+        assert_eq!(
+            second.entry(name).unwrap().origin(),
+            Origin::InSlot,
+            "{name}"
+        );
+        assert!(second.entry(name).unwrap().reused(), "{name}");
     }
+    assert_eq!(
+        second.entry("not_pinned").unwrap().origin(),
+        Origin::Created
+    );
     // The slots still hold the original inner maps, and the result's declared inner maps ARE
     // those maps.
     let outer = second.outer("pinned_outer").unwrap();

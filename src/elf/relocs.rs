@@ -23,6 +23,7 @@ pub(super) fn apply(
     file: &ElfFile64<'_, Endianness>,
     data: &[u8],
     maps_section: SectionIndex,
+    maps_bytes: &[u8],
     symbols: &Symbols<'_>,
     maps: &mut [MapDef],
     values_offsets: &HashMap<String, u32>,
@@ -90,6 +91,24 @@ pub(super) fn apply(
             }
             let slot = u32::try_from(rel_values / 8)
                 .map_err(|_| error("slot index does not fit in 32 bits".into()))?;
+            // REL relocations keep their addend in the relocated word: `&inner` leaves it 0,
+            // anything else would point into the middle of a map definition.
+            let word = usize::try_from(offset)
+                .ok()
+                .and_then(|at| maps_bytes.get(at..at.checked_add(8)?));
+            match word {
+                Some(word) if word.iter().all(|&b| b == 0) => {}
+                // A `.maps` without contents (SHT_NOBITS) holds no addend.
+                None if maps_bytes.is_empty() => {}
+                Some(_) => {
+                    return Err(error(format!(
+                        "slot {slot} of map '{}' has a non-zero addend: it must point at a map \
+                         itself, not into one",
+                        outer_def.name
+                    )))
+                }
+                None => return Err(error("lies outside .maps".into())),
+            }
             let target_index = rel.r_sym(endian) as usize;
             let target = symbols.get(target_index).ok_or_else(|| {
                 error(format!("names symbol {target_index}, which does not exist"))

@@ -11,6 +11,15 @@
 //! made so far (the kernel frees the maps), removes the pins made so far, and puts back what
 //! the slots of reused outer maps held: a failed load leaves the pins it found as they were.
 //!
+//! # Limits
+//!
+//! - bpffs refuses file names containing `.`: a pinned map with such a name is refused by
+//!   the kernel when it is pinned, at the end of the load, which is then rolled back.
+//! - The [`OuterMap`] of a loaded outer map keeps its template without BTF, so
+//!   [`OuterMap::new_inner`] creates inner maps without BTF type ids. For values with special
+//!   fields (a `bpf_spin_lock`, a timer) the kernel compares their BTF layout and would refuse
+//!   such maps; create those inner maps with [`Map::create_with_btf`] instead.
+//!
 //! ```
 //! use bpfmaps::elf::BpfObject;
 //! use bpfmaps::loader::{load, LoadOptions};
@@ -83,13 +92,26 @@ impl AsFd for LoadedMap {
     }
 }
 
+/// Where a loaded map came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origin {
+    /// Created by this load.
+    Created,
+    /// Found pinned where the object asks it to be pinned, matching, and reused.
+    Pinned,
+    /// A declared inner map found in its slot of a reused outer map, kept there
+    /// ([`Reuse::Keep`]) and opened by id rather than created.
+    InSlot,
+}
+
 /// One map of a loaded object, with what the load did to it.
 #[derive(Debug)]
 pub struct LoadedEntry {
     name: String,
     map: LoadedMap,
     pin_path: Option<PathBuf>,
-    reused: bool,
+    origin: Origin,
     with_btf: bool,
     filled: Vec<(u32, String)>,
 }
@@ -111,9 +133,13 @@ impl LoadedEntry {
     pub fn pin_path(&self) -> Option<&Path> {
         self.pin_path.as_deref()
     }
-    /// Whether it was found pinned and reused rather than created.
+    /// Whether it was found (pinned, or in a kept slot) rather than created.
     pub fn reused(&self) -> bool {
-        self.reused
+        self.origin != Origin::Created
+    }
+    /// Where it came from.
+    pub fn origin(&self) -> Origin {
+        self.origin
     }
     /// Whether it was created with BTF key/value type ids.
     pub fn with_btf(&self) -> bool {
@@ -206,6 +232,15 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
     if options.reuse == Reuse::Keep {
         bind_kept_slots(&plan, &mut handles, &mut kept)?;
     }
+    let origins: Vec<Origin> = handles
+        .iter()
+        .zip(&reused)
+        .map(|(handle, &reused)| match (handle, reused) {
+            (_, true) => Origin::Pinned,
+            (Some(_), false) => Origin::InSlot,
+            (None, false) => Origin::Created,
+        })
+        .collect();
     let mut with_btf = vec![false; plan.maps.len()];
     for (i, planned) in plan.maps.iter().enumerate() {
         if handles[i].is_some() || planned.outer.is_some() {
@@ -308,7 +343,7 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
             name: planned.def.name.clone(),
             map,
             pin_path,
-            reused: reused[i],
+            origin: origins[i],
             with_btf: with_btf[i],
             filled: filled[i]
                 .iter()

@@ -15,9 +15,15 @@ pub(super) fn existing(plan: &Plan<'_>, root: Option<&Path>) -> Result<Vec<Optio
             continue;
         };
         let path = root.join(rel);
-        if std::fs::symlink_metadata(&path).is_err() {
-            found.push(None);
-            continue;
+        match std::fs::symlink_metadata(&path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                found.push(None);
+                continue;
+            }
+            // Anything else (no permission, a file where a directory should be) would make the
+            // pin fail at the end: say so now, before anything is created.
+            Err(source) => return Err(load_error(planned, Error::Io { path, source })),
         }
         let map = Map::from_pin(&path).map_err(|e| load_error(planned, e))?;
         check_matches(planned, &map, &path)?;

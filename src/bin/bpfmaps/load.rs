@@ -112,7 +112,7 @@ pub fn run(req: &Request<'_>, out: &mut impl Write) -> Result<(), Failure> {
             return fail(req, out, &object_name, Some(&object), outcome, &e, message);
         }
     };
-    let views = match kernel_views(&object, &loaded) {
+    let views = match kernel_views(&loaded) {
         Ok(views) => views,
         Err(e) => {
             let message = format!("the maps were created, but reading them back failed: {e}");
@@ -213,16 +213,12 @@ fn quoted(names: &[&str]) -> String {
 
 /// What the kernel reports for each created map, by the object's name; for an outer map, its
 /// slots read back from the kernel (not the plan).
-fn kernel_views<'l>(
-    object: &BpfObject,
-    loaded: &'l LoadedObject,
-) -> Result<HashMap<&'l str, KernelView>, Error> {
+fn kernel_views(loaded: &LoadedObject) -> Result<HashMap<&str, KernelView>, Error> {
     let names: HashMap<MapId, &str> = loaded
         .entries()
         .iter()
         .map(|e| (e.map().as_map().id(), e.name()))
         .collect();
-    let found = found_in_kept_slots(object, loaded);
     let mut views = HashMap::with_capacity(names.len());
     for entry in loaded.entries() {
         let slots = match entry.map() {
@@ -243,33 +239,12 @@ fn kernel_views<'l>(
             entry.name(),
             KernelView {
                 info: *entry.map().as_map().info(),
-                reused: entry.reused() || found.contains(entry.name()),
+                reused: entry.reused(),
                 slots,
             },
         );
     }
     Ok(views)
-}
-
-/// The declared inner maps that this load did not create because it found them in the kept
-/// slots of a reused outer map ([`Reuse::Keep`]): the declared slots it did not fill.
-fn found_in_kept_slots<'o>(object: &'o BpfObject, loaded: &LoadedObject) -> HashSet<&'o str> {
-    let mut found = HashSet::new();
-    for entry in loaded.entries().iter().filter(|e| e.reused()) {
-        let Some(def) = object.map(entry.name()) else {
-            continue;
-        };
-        for slot in &def.slots {
-            if !entry
-                .filled_slots()
-                .iter()
-                .any(|(index, _)| *index == slot.index)
-            {
-                found.insert(slot.map.as_str());
-            }
-        }
-    }
-    found
 }
 
 /// The filled slots of an outer map, as `(key bytes, id)`, in the kernel's order.
