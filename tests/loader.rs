@@ -1403,15 +1403,6 @@ fn pinning_with_hash_outer() -> BpfObject {
     obj
 }
 
-/// Key → id of a hash of maps.
-fn hash_slots(outer: &OuterMap) -> BTreeMap<u32, u32> {
-    outer
-        .iter::<u32>()
-        .map(|r| r.unwrap())
-        .map(|(k, id)| (k, id.get()))
-        .collect()
-}
-
 #[test]
 fn a_failure_filling_a_reused_outer_map_puts_its_slots_back() {
     let _serial = serial();
@@ -1438,7 +1429,7 @@ fn a_failure_filling_a_reused_outer_map_puts_its_slots_back() {
             .as_map()
             .pin(root.path().join("pinned_outer"))
             .unwrap();
-        let original = hash_slots(&pinned);
+        let original = slots(&pinned);
         let pins_before = listing(root.path());
         let before = Snapshot::take();
         let err =
@@ -1450,7 +1441,7 @@ fn a_failure_filling_a_reused_outer_map_puts_its_slots_back() {
         assert_eq!(err.errno(), Some(bpfmaps::Errno::E2BIG), "{reuse:?}: {err}");
         // The pinned outer map holds what it held; pinned_hash (pinned by this load before
         // the failure) is unpinned again.
-        assert_eq!(hash_slots(&pinned), original, "{reuse:?}");
+        assert_eq!(slots(&pinned), original, "{reuse:?}");
         assert_eq!(listing(root.path()), pins_before, "{reuse:?}");
         before.assert_nothing_left(&format!("{reuse:?}"), &names_of(&obj));
         drop(inners);
