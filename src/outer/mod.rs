@@ -473,11 +473,15 @@ impl OuterMap {
 /// maps.
 fn inner_info(fd: BorrowedFd<'_>, outer: MapLabel) -> Result<MapInfo> {
     let what = || format!("inner map fd {} for outer map {outer}", fd.as_raw_fd());
-    if let Err(detail) = crate::fdkind::check_map(fd) {
-        return Err(Error::NotAMap {
-            what: what(),
-            detail,
-        });
+    // The allocation-free readlink answers for every map fd; anything else (or no `/proc`)
+    // goes through the full check, which also says what the fd is instead.
+    if crate::sys::fd_is_bpf_map_link(fd) != Some(true) {
+        if let Err(detail) = crate::fdkind::check_map(fd) {
+            return Err(Error::NotAMap {
+                what: what(),
+                detail,
+            });
+        }
     }
     MapInfo::query(fd).map_err(|e| Error::NotAMap {
         what: what(),

@@ -241,6 +241,45 @@ pub(crate) fn unmount(path: &CStr) -> Result<(), Errno> {
     }
 }
 
+/// Whether `/proc/self/fd/N` for `fd` reads `anon_inode:bpf-map`, with no heap allocation
+/// (`readlink(2)` into stack buffers): the fast path of `crate::fdkind::check_map` for every
+/// outer-map insert. `None` if the link cannot be read (no `/proc`).
+pub(crate) fn fd_is_bpf_map_link(fd: BorrowedFd<'_>) -> Option<bool> {
+    const PREFIX: &[u8] = b"/proc/self/fd/";
+    const MAP: &[u8] = b"anon_inode:bpf-map";
+    // The prefix, at most 10 digits of a non-negative `i32`, and the NUL.
+    let mut path = [0u8; 32];
+    path[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 10];
+    let mut n = fd.as_raw_fd().unsigned_abs();
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (i, d) in digits[..len].iter().rev().enumerate() {
+        path[PREFIX.len() + i] = *d;
+    }
+    // A link longer than the buffer is truncated by readlink, but then it is not `MAP` either.
+    let mut target = [0u8; 64];
+    // SAFETY: `path` is NUL-terminated (zeroed, and at most 24 of its 32 bytes written above);
+    // `target` is a live, exclusively borrowed buffer of `target.len()` bytes, the most readlink
+    // writes.
+    let ret = unsafe {
+        libc::readlink(
+            path.as_ptr().cast(),
+            target.as_mut_ptr().cast(),
+            target.len(),
+        )
+    };
+    let got = usize::try_from(ret).ok()?;
+    Some(target.get(..got) == Some(MAP))
+}
+
 /// Maps a whole file read-only, for parsing.
 pub(crate) fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
     // SAFETY: the mapping is read-only and lives only while the caller parses it. If another
@@ -525,5 +564,28 @@ impl MapFd {
 impl AsFd for MapFd {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bpf_map_link_without_allocating() {
+        let file = std::fs::File::open("/proc/self/status").expect("open");
+        assert_eq!(fd_is_bpf_map_link(file.as_fd()), Some(false));
+        if !crate::probe::can_create_maps() {
+            return;
+        }
+        let fd = map_create(&attr::MapCreateAttr {
+            map_type: crate::MapType::ARRAY.as_raw(),
+            key_size: 4,
+            value_size: 4,
+            max_entries: 1,
+            ..Default::default()
+        })
+        .expect("create");
+        assert_eq!(fd_is_bpf_map_link(fd.as_fd()), Some(true));
     }
 }
