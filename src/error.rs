@@ -442,6 +442,9 @@ pub enum Refusal {
     InnerMapFlagNotArray(MapType),
     /// BTF key/value type ids on an outer map.
     OuterBtfIds,
+    /// BTF type ids in a spec created without a BTF object: the kernel would read its
+    /// `btf_fd` of 0 as fd 0, whatever that is.
+    BtfIdsWithoutBtf,
     /// An outer type given to `Map::create`, which has no template to give it.
     OuterNeedsTemplate,
     /// A non-outer type given where an outer map is needed.
@@ -500,6 +503,10 @@ impl fmt::Display for Refusal {
             ),
             Refusal::OuterBtfIds => f.write_str(
                 "an outer map cannot have BTF key/value type ids (the kernel answers ENOTSUPP)",
+            ),
+            Refusal::BtfIdsWithoutBtf => f.write_str(
+                "BTF type ids need the BTF object they refer to: create the map with \
+                 Map::create_with_btf",
             ),
             Refusal::OuterNeedsTemplate => {
                 f.write_str("an outer map needs an inner template: create it with OuterMap::create")

@@ -176,6 +176,14 @@ impl MapSpec {
         (self.btf_key_type_id, self.btf_value_type_id)
     }
 
+    /// Whether any BTF type id is set (key, value or vmlinux value): such a spec needs a BTF
+    /// object at creation.
+    pub(crate) fn has_btf_ids(&self) -> bool {
+        self.btf_key_type_id != 0
+            || self.btf_value_type_id != 0
+            || self.btf_vmlinux_value_type_id != 0
+    }
+
     /// The label errors use for a map made from this spec.
     pub(crate) fn label(&self) -> MapLabel {
         MapLabel {
@@ -211,7 +219,7 @@ impl MapSpec {
         if self.map_type == MapType::ARRAY_OF_MAPS && self.key_size != 4 {
             return Err(self.refuse(Refusal::OuterArrayKeySize(self.key_size)));
         }
-        if self.btf_key_type_id != 0 || self.btf_value_type_id != 0 {
+        if self.has_btf_ids() {
             return Err(self.refuse(Refusal::OuterBtfIds));
         }
         self.check_common()

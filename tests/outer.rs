@@ -223,6 +223,32 @@ fn every_refusal_comes_before_the_syscall() {
         Refusal::OuterBtfIds
     );
     assert_eq!(
+        refused("a vmlinux value type id on the outer spec", 0, &|| {
+            OuterMap::create(&aom.clone().with_btf_vmlinux_value_type_id(7), &hash)
+        }),
+        Refusal::OuterBtfIds
+    );
+    // BTF ids with no BTF object would make the kernel read btf_fd 0 as fd 0.
+    assert_eq!(
+        refused("a template spec with BTF ids but no BTF", 0, &|| {
+            OuterMap::create(&aom, &hash.clone().with_btf_type_ids(1, 2))
+        }),
+        Refusal::BtfIdsWithoutBtf
+    );
+    let err = state::traceless("Map::create with BTF ids but no BTF", 0, || {
+        Map::create(&hash.clone().with_btf_type_ids(1, 2)).unwrap_err()
+    });
+    assert!(
+        matches!(
+            err,
+            Error::Refused {
+                refusal: Refusal::BtfIdsWithoutBtf,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
         refused("a hash as the outer spec", 0, &|| OuterMap::create(
             &hash, &hash
         )),

@@ -50,7 +50,8 @@ impl Map {
     ///
     /// - [`Error::Refused`] before the syscall for an outer map type (use
     ///   [`OuterMap::create`](crate::OuterMap::create), which takes the inner template), and for
-    ///   `BPF_F_INNER_MAP` on a type other than `ARRAY`.
+    ///   `BPF_F_INNER_MAP` on a type other than `ARRAY`, and for BTF type ids
+    ///   ([`Refusal::BtfIdsWithoutBtf`]: they need [`Map::create_with_btf`]).
     /// - [`Error::Syscall`] with the kernel's errno otherwise.
     ///
     /// # File descriptor cost
@@ -60,6 +61,9 @@ impl Map {
     pub fn create(spec: &MapSpec) -> Result<Map> {
         if spec.map_type().is_outer() {
             return Err(spec.refuse(Refusal::OuterNeedsTemplate));
+        }
+        if spec.has_btf_ids() {
+            return Err(spec.refuse(Refusal::BtfIdsWithoutBtf));
         }
         spec.check_common()?;
         Self::create_raw(spec, spec.to_attr())
