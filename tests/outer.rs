@@ -918,6 +918,42 @@ fn insert_batch_checks_every_inner_map_before_the_syscall() {
 }
 
 #[test]
+fn a_kernel_refusal_in_a_batch_inserts_nothing_else() {
+    let _guard = common::serial();
+    require_kernel!();
+    // Opened by id while empty, the handle does not know the template: the kernel is the one
+    // to refuse the mismatching map. The batch stops there; it must not fall back to single
+    // updates, which would insert the map after it.
+    let created = OuterMap::create(
+        &MapSpec::hash_of_maps(4, 8),
+        &MapSpec::new(MapType::HASH, 4, 4, 4),
+    )
+    .unwrap();
+    let good = created.new_inner("o_good").unwrap();
+    let bad = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 4)).unwrap();
+    let opened = OuterMap::from_map(Map::from_id(created.id()).unwrap()).unwrap();
+    assert!(opened.template().is_none());
+    let err = state::traceless("a batch the kernel refuses at its first map", 3, || {
+        opened.insert_batch(&[1u32, 2], &[&bad, &good]).unwrap_err()
+    });
+    match &err {
+        Error::Batch {
+            done: 0,
+            requested: 2,
+            source,
+        } => {
+            assert_eq!(source.cmd, bpfmaps::Command::MAP_UPDATE_BATCH, "{err}");
+            assert_eq!(source.errno, Errno::EINVAL, "{err}");
+        }
+        other => panic!("expected a batch error, got {other:?}"),
+    }
+    assert!(
+        created.lookup_all::<u32>().unwrap().is_empty(),
+        "nothing inserted"
+    );
+}
+
+#[test]
 fn insert_batch_with_a_mode_falls_back_to_single_updates() {
     let _guard = common::serial();
     require_kernel!();

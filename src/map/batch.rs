@@ -197,7 +197,8 @@ impl Map {
         n: usize,
         flags: UpdateFlags,
     ) -> Result<()> {
-        let requested = u32::try_from(n).map_err(|_| self.too_many(n))?;
+        let requested =
+            u32::try_from(n).map_err(|_| self.too_many(Command::MAP_UPDATE_BATCH, n))?;
         let mut count = requested;
         self.map_fd()
             .update_batch(keys, values, &mut count, flags.bits())
@@ -221,7 +222,8 @@ impl Map {
     }
 
     pub(crate) fn delete_batch_bytes(&self, keys: &[u8], n: usize) -> Result<()> {
-        let requested = u32::try_from(n).map_err(|_| self.too_many(n))?;
+        let requested =
+            u32::try_from(n).map_err(|_| self.too_many(Command::MAP_DELETE_BATCH, n))?;
         let mut count = requested;
         self.map_fd()
             .delete_batch(keys, &mut count, 0)
@@ -260,8 +262,8 @@ impl Map {
         }
     }
 
-    fn too_many(&self, n: usize) -> Error {
-        self.batch_err(Command::MAP_UPDATE_BATCH, Errno::E2BIG, 0, u32::MAX)
+    fn too_many(&self, cmd: Command, n: usize) -> Error {
+        self.batch_err(cmd, Errno::E2BIG, 0, u32::MAX)
             .with_requested(n)
     }
 

@@ -13,7 +13,7 @@ use std::thread;
 use super::{inner_info, OuterMap};
 use crate::map::BatchCursor;
 use crate::sys::pod::{bytes_of, slice_bytes};
-use crate::{Command, Errno, Error, MapId, MapInfo, MapType, Pod, Result, UpdateFlags};
+use crate::{Command, Errno, Error, MapId, MapInfo, MapType, Pod, Result, UpdateFlags, UpdateMode};
 
 /// Threads of the per-element fallback.
 pub(crate) const FALLBACK_THREADS: usize = 32;
@@ -90,22 +90,30 @@ impl OuterMap {
         }
         let raw: Vec<u32> = fds.iter().map(|fd| fd.as_raw_fd() as u32).collect();
         let replaced = self.registry_snapshot(keys)?;
-        let ret =
-            self.map
-                .update_batch_bytes(slice_bytes(keys), slice_bytes(&raw), keys.len(), flags);
-        match ret {
-            Err(Error::Batch {
-                done: 0, source, ..
-            }) if no_batch(source.errno) => {
-                self.each_in_parallel(Command::MAP_UPDATE_ELEM, keys.len(), |i| {
-                    self.map.map_fd().update(
-                        bytes_of(&keys[i]),
-                        &raw[i].to_ne_bytes(),
-                        flags.bits(),
-                    )
-                })?;
+        let singles = || {
+            self.each_in_parallel(Command::MAP_UPDATE_ELEM, keys.len(), |i| {
+                self.map
+                    .map_fd()
+                    .update(bytes_of(&keys[i]), &raw[i].to_ne_bytes(), flags.bits())
+            })
+        };
+        // The kernel's batch update takes no BPF_NOEXIST / BPF_EXIST (EINVAL), so those go
+        // straight to single updates rather than failing a batch first.
+        if flags.mode() != UpdateMode::Any {
+            singles()?;
+        } else {
+            let ret = self.map.update_batch_bytes(
+                slice_bytes(keys),
+                slice_bytes(&raw),
+                keys.len(),
+                flags,
+            );
+            match ret {
+                Err(Error::Batch {
+                    done: 0, source, ..
+                }) if no_batch(source.errno) => singles()?,
+                other => other?,
             }
-            other => other?,
         }
         if let Some(registry) = &self.registry {
             for (i, (info, fd)) in infos.iter().zip(fds).enumerate() {
@@ -230,9 +238,11 @@ impl OuterMap {
     }
 }
 
-/// Whether a batch command failed because the kernel has no such batch for this map.
+/// Whether a batch command failed because the kernel has no such batch for this map. Not
+/// `EINVAL`: that is the kernel refusing an element (an inner map that does not fit), and
+/// falling back to single updates would then insert the others.
 fn no_batch(errno: Errno) -> bool {
-    matches!(errno, Errno::ENOTSUPP | Errno::EOPNOTSUPP | Errno::EINVAL)
+    matches!(errno, Errno::ENOTSUPP | Errno::EOPNOTSUPP)
 }
 
 /// Runs `op(0..n)` from up to [`FALLBACK_THREADS`] threads, returning each result in order.
@@ -263,8 +273,12 @@ where
                 })
             })
             .collect();
-        // A panic in `op` is a bug in this crate; propagate it rather than report a count.
-        threads.into_iter().map(|t| t.join().unwrap_or(0)).sum()
+        // A panic in `op` is a bug in this crate; propagate it rather than report the slots
+        // that never ran as done.
+        threads
+            .into_iter()
+            .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .sum()
     });
     crate::stats::credit(calls);
     results
