@@ -48,10 +48,14 @@ pub(crate) fn per_cpu_stride(value_size: u32) -> usize {
 }
 
 /// The bytes the kernel copies for one element's value (`bpf_map_value_size()`), `None` for a
-/// per-CPU map when the number of possible CPUs is unknown.
+/// per-CPU map when the number of possible CPUs is unknown, and for a type this crate does not
+/// know: a newer kernel's type may copy more than `value_size` (as per-CPU maps do), and a
+/// buffer sized from a guess would let the kernel write past it.
 pub(crate) fn user_value_len(map_type: u32, value_size: u32) -> Option<usize> {
     let map_type = MapType::from_raw(map_type);
-    if map_type.is_per_cpu() {
+    if map_type.name().is_none() {
+        None
+    } else if map_type.is_per_cpu() {
         per_cpu_stride(value_size).checked_mul(possible_cpus()?)
     } else if is_fd_map(map_type) {
         Some(4)
@@ -95,5 +99,10 @@ mod tests {
         );
         assert_eq!(user_value_len(MapType::HASH.as_raw(), 12), Some(12));
         assert_eq!(user_value_len(MapType::ARRAY_OF_MAPS.as_raw(), 4), Some(4));
+        assert_eq!(
+            user_value_len(10_000, 4),
+            None,
+            "a type newer than the crate"
+        );
     }
 }

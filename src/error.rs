@@ -442,6 +442,9 @@ pub enum Refusal {
     InnerMapFlagNotArray(MapType),
     /// BTF key/value type ids on an outer map.
     OuterBtfIds,
+    /// A value operation on a map type this crate does not know: how many bytes the kernel
+    /// copies for one value is not known, so no buffer can be sized safely.
+    UnknownValueLayout(MapType),
     /// BTF type ids in a spec created without a BTF object: the kernel would read its
     /// `btf_fd` of 0 as fd 0, whatever that is.
     BtfIdsWithoutBtf,
@@ -503,6 +506,11 @@ impl fmt::Display for Refusal {
             ),
             Refusal::OuterBtfIds => f.write_str(
                 "an outer map cannot have BTF key/value type ids (the kernel answers ENOTSUPP)",
+            ),
+            Refusal::UnknownValueLayout(t) => write!(
+                f,
+                "{t} is a map type this crate does not know: the size of its values in user \
+                 space is unknown, so value operations are refused (keys still work)"
             ),
             Refusal::BtfIdsWithoutBtf => f.write_str(
                 "BTF type ids need the BTF object they refer to: create the map with \

@@ -2,8 +2,10 @@
 //!
 //! The walk survives deletion: the key after the current one is fetched *before* the current
 //! key is handed out, so deleting the key just yielded (the usual "walk and delete") never makes
-//! the kernel start again from the first key. A walk yields at most `max_entries` keys, so even
-//! a map changed concurrently by others cannot make it loop forever.
+//! the kernel start again from the first key. Deleting a key *not yet* yielded can: a hash map
+//! asked for the key after one it no longer holds answers with its first key, so keys may then
+//! be yielded twice. A walk yields at most [`walk_limit`] keys, so even a map changed
+//! concurrently by others cannot make it loop forever, and no map is cut short by the limit.
 
 use core::marker::PhantomData;
 
@@ -163,6 +165,8 @@ impl Map {
     /// The keys of the map, in the kernel's order (`BPF_MAP_GET_NEXT_KEY`).
     ///
     /// Deleting the key just yielded, or any key already yielded, is safe during the walk.
+    /// Deleting a key not yet yielded may make the kernel start again from its first key, so
+    /// that keys are yielded twice; the walk still ends.
     ///
     /// ```
     /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
@@ -184,7 +188,7 @@ impl Map {
             map: self,
             next: None,
             started: false,
-            remaining: u64::from(self.max_entries().max(1)),
+            remaining: walk_limit(self.max_entries()),
             _key: PhantomData,
         }
     }
@@ -205,7 +209,32 @@ impl Map {
             current: vec![0; len],
             next: vec![0; len],
             state: CursorState::Start,
-            remaining: u64::from(self.max_entries().max(1)),
+            remaining: walk_limit(self.max_entries()),
         }
+    }
+}
+
+/// The most keys a walk yields: twice the map's table size, which no map can hold more keys
+/// than. Not `max_entries` itself: a stack trace map has `roundup_pow_of_two(max_entries)`
+/// buckets, and a cgroup storage map reports `max_entries` 0 while holding one key per cgroup
+/// (bounded by the kernel, not by the map).
+fn walk_limit(max_entries: u32) -> u64 {
+    match max_entries {
+        0 => u64::from(u32::MAX),
+        n => 2 * u64::from(n).next_power_of_two(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::walk_limit;
+
+    #[test]
+    fn the_walk_limit_covers_every_table_size() {
+        assert_eq!(walk_limit(1), 2);
+        assert_eq!(walk_limit(100), 256);
+        assert_eq!(walk_limit(128), 256);
+        assert_eq!(walk_limit(u32::MAX), 1 << 33);
+        assert_eq!(walk_limit(0), u64::from(u32::MAX));
     }
 }

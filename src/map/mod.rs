@@ -281,10 +281,21 @@ impl Map {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownCpuCount`] for a per-CPU map when `/sys` cannot tell the CPU count.
+    /// [`Error::UnknownCpuCount`] for a per-CPU map when `/sys` cannot tell the CPU count;
+    /// [`Error::Refused`] with [`Refusal::UnknownValueLayout`] for a map type this crate does
+    /// not know (from a newer kernel), whose userspace value length it cannot tell.
     pub fn value_len(&self) -> Result<usize> {
-        self.fd.value_len().ok_or_else(|| Error::UnknownCpuCount {
-            map: self.info.label(),
+        self.fd.value_len().ok_or_else(|| {
+            if self.map_type().name().is_none() {
+                Error::Refused {
+                    map: self.info.label(),
+                    refusal: Refusal::UnknownValueLayout(self.map_type()),
+                }
+            } else {
+                Error::UnknownCpuCount {
+                    map: self.info.label(),
+                }
+            }
         })
     }
 

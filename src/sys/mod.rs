@@ -314,7 +314,8 @@ pub(crate) struct MapFd {
     fd: OwnedFd,
     key_len: usize,
     /// What one element's value occupies in userspace, `None` for a per-CPU map when the number
-    /// of possible CPUs is unknown (value operations then fail with `ENODEV`).
+    /// of possible CPUs is unknown and for a type the crate does not know (value operations then
+    /// fail with `ENODEV`; `Map` refuses them first with a typed error).
     value_len: Option<usize>,
 }
 
