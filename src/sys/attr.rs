@@ -55,6 +55,8 @@ impl MapElemAttr {
     pub const SIZE: usize = size_of::<MapElemAttr>();
     /// `offsetofend(union bpf_attr, next_key)`: `BPF_MAP_GET_NEXT_KEY` has no flags.
     pub const NEXT_KEY_SIZE: usize = offset_of!(MapElemAttr, flags);
+    /// `offsetofend(union bpf_attr, key)`: `BPF_MAP_DELETE_ELEM` has no value and no flags.
+    pub const DELETE_SIZE: usize = offset_of!(MapElemAttr, value_or_next_key);
     /// `offsetofend(union bpf_attr, map_fd)`: all `BPF_MAP_FREEZE` reads.
     pub const FREEZE_SIZE: usize = size_of::<u32>();
 }
@@ -193,6 +195,7 @@ mod tests {
             map_fd @ 0, key @ 8, value_or_next_key @ 16, flags @ 24,
         });
         assert_eq!(MapElemAttr::NEXT_KEY_SIZE, 24);
+        assert_eq!(MapElemAttr::DELETE_SIZE, 16);
         assert_eq!(MapElemAttr::FREEZE_SIZE, 4);
     }
 

@@ -420,7 +420,7 @@ impl MapFd {
         bpf(
             Command::MAP_DELETE_ELEM,
             &mut attr,
-            MapElemAttr::NEXT_KEY_SIZE,
+            MapElemAttr::DELETE_SIZE,
         )
         .map(drop)
     }
