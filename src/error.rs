@@ -17,7 +17,7 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// ```
 /// use bpfmaps::{Error, Map, MapSpec, MapType};
 /// # fn main() -> Result<(), bpfmaps::Error> {
-/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 16).with_name("doc_err")?)?;
 /// // The key is 8 bytes, the map's are 4: refused before the kernel sees it.
 /// let err = map.lookup(&[0u8; 8], &mut [0u8; 8]).unwrap_err();

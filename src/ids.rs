@@ -17,7 +17,7 @@ pub struct MapIds {
 ///
 /// ```
 /// # fn main() -> Result<(), bpfmaps::Error> {
-/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 /// use bpfmaps::{Map, MapSpec, MapType};
 /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1))?;
 /// let ids = bpfmaps::map_ids().collect::<Result<Vec<_>, _>>()?;

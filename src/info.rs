@@ -14,7 +14,7 @@ use crate::{Command, Error, MapFlags, MapId, MapName, MapType, Result};
 /// ```
 /// use bpfmaps::{Map, MapInfo, MapSpec, MapType};
 /// # fn main() -> Result<(), bpfmaps::Error> {
-/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 2).with_name("doc_info")?)?;
 /// let info = MapInfo::from_fd(&map)?;
 /// assert_eq!(info, *map.info());

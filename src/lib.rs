@@ -12,7 +12,7 @@
 //! ```
 //! use bpfmaps::{MapSpec, MapType, OuterMap};
 //! # fn main() -> Result<(), bpfmaps::Error> {
-//! # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+//! # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 //! let outer = OuterMap::create(&MapSpec::array_of_maps(256), &MapSpec::new(MapType::DEVMAP, 4, 4, 64))?;
 //! let inner = outer.new_inner("devs0")?;
 //! outer.insert(&0u32, &inner)?;

@@ -46,6 +46,20 @@ pub fn can_create_maps() -> bool {
     map_create_error().is_none()
 }
 
+/// For the crate's own doc examples: `true` (skip the example) where maps cannot be created
+/// here, unless `BPFMAPS_REQUIRE_KERNEL=1` is set, as CI sets it: then an example that would
+/// silently pass without the kernel panics instead.
+#[doc(hidden)]
+pub fn doctest_skip() -> bool {
+    match map_create_error() {
+        None => false,
+        Some(errno) if std::env::var_os("BPFMAPS_REQUIRE_KERNEL").is_some_and(|v| v == "1") => {
+            panic!("BPFMAPS_REQUIRE_KERNEL=1 but BPF_MAP_CREATE fails here: {errno}")
+        }
+        Some(_) => true,
+    }
+}
+
 /// Why [`can_create_maps`] is `false`: the errno of the probe's `BPF_MAP_CREATE`.
 pub fn map_create_error() -> Option<Errno> {
     static CELL: OnceLock<Result<bool, Errno>> = OnceLock::new();

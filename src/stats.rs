@@ -16,7 +16,7 @@ thread_local! {
 ///
 /// ```
 /// # fn main() -> Result<(), bpfmaps::Error> {
-/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 /// use bpfmaps::{Map, MapSpec, MapType};
 /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 8))?;
 /// let before = bpfmaps::syscall_count();

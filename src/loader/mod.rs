@@ -24,7 +24,7 @@
 //! use bpfmaps::elf::BpfObject;
 //! use bpfmaps::loader::{load, LoadOptions};
 //! # fn main() -> Result<(), bpfmaps::Error> {
-//! # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+//! # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 //! let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
 //! let loaded = load(&object, &LoadOptions::new())?;
 //! let outer = loaded.outer("outer_devs").unwrap();

@@ -13,7 +13,7 @@ use crate::{Command, Errno, Error, Map, Pod, Result, UpdateFlags, UpdateMode};
 /// ```
 /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
 /// # fn main() -> Result<(), bpfmaps::Error> {
-/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 1024))?;
 /// let keys: Vec<u32> = (0..100).collect();
 /// let values: Vec<u64> = keys.iter().map(|&k| u64::from(k) * 3).collect();

@@ -180,7 +180,7 @@ impl Map {
     /// ```
     /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
     /// # fn main() -> Result<(), bpfmaps::Error> {
-    /// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
     /// let queue = Map::create(&MapSpec::new(MapType::QUEUE, 0, 4, 8))?;
     /// queue.put(&(), &1u32, UpdateFlags::ANY)?;
     /// queue.put(&(), &2u32, UpdateFlags::ANY)?;

@@ -99,7 +99,7 @@ impl<K: Pod, V: Pod> Iterator for Entries<'_, K, V> {
 /// ```
 /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
 /// # fn main() -> Result<(), bpfmaps::Error> {
-/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 /// let map = Map::create(&MapSpec::new(MapType::HASH, 3, 1, 8))?;
 /// map.update(b"abc", b"x", UpdateFlags::ANY)?;
 /// let mut cursor = map.key_cursor();
@@ -171,7 +171,7 @@ impl Map {
     /// ```
     /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
     /// # fn main() -> Result<(), bpfmaps::Error> {
-    /// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
     /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 16))?;
     /// for k in 0..10u32 {
     ///     map.put(&k, &(k * 2), UpdateFlags::ANY)?;

@@ -29,7 +29,7 @@ use crate::{Command, Errno, Error, MapId, MapInfo, MapSpec, MapType, OpenFlags, 
 /// ```
 /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
 /// # fn main() -> Result<(), bpfmaps::Error> {
-/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 64).with_name("counts")?)?;
 /// map.put(&7u32, &100u64, UpdateFlags::ANY)?;
 /// assert_eq!(map.get::<u32, u64>(&7)?, Some(100));

@@ -29,7 +29,7 @@ impl OuterMap {
     /// ```
     /// use bpfmaps::{MapSpec, MapType, OuterMap};
     /// # fn main() -> Result<(), bpfmaps::Error> {
-    /// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
     /// let outer = OuterMap::create(&MapSpec::array_of_maps(64), &MapSpec::new(MapType::HASH, 4, 4, 8))?;
     /// let inners = (0..64).map(|i| outer.new_inner(&format!("in{i}"))).collect::<Result<Vec<_>, _>>()?;
     /// let keys: Vec<u32> = (0..64).collect();

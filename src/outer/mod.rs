@@ -33,7 +33,7 @@ use crate::{Command, Errno, Error, Map, MapId, MapInfo, MapSpec, Pod, Result, Up
 /// ```
 /// use bpfmaps::{MapSpec, MapType, OuterMap, UpdateFlags};
 /// # fn main() -> Result<(), bpfmaps::Error> {
-/// # if !bpfmaps::probe::can_create_maps() { return Ok(()) }
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
 /// let inner_spec = MapSpec::new(MapType::ARRAY, 4, 8, 16);
 /// let outer = OuterMap::create(&MapSpec::array_of_maps(8).with_name("doc_outer")?, &inner_spec)?;
 ///
