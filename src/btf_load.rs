@@ -38,6 +38,12 @@ impl LoadedBtf {
         }
     }
 
+    /// `bpf(BPF_BTF_GET_FD_BY_ID, id)` — opens the loaded BTF with this id (a map's
+    /// [`MapInfo::btf_id`](crate::MapInfo::btf_id)). Needs `CAP_SYS_ADMIN`.
+    pub(crate) fn from_id(id: u32) -> core::result::Result<LoadedBtf, Errno> {
+        crate::sys::btf_get_fd_by_id(id).map(|fd| LoadedBtf { fd })
+    }
+
     fn explain(data: &[u8], errno: Errno) -> Error {
         let mut log = vec![0u8; LOG_SIZE];
         let log_text = match crate::sys::btf_load(data, Some(&mut log)) {

@@ -45,6 +45,7 @@ commands! {
     MAP_GET_FD_BY_ID = 14;
     OBJ_GET_INFO_BY_FD = 15;
     BTF_LOAD = 18;
+    BTF_GET_FD_BY_ID = 19;
     MAP_LOOKUP_AND_DELETE_ELEM = 21;
     MAP_FREEZE = 22;
     MAP_LOOKUP_BATCH = 24;

@@ -1359,3 +1359,40 @@ fn template_of_a_spec_with_a_read_only_fd_flag_still_accepts_its_inner_maps() {
     outer.insert(&1u32, &plain).unwrap();
     assert_eq!(outer.lookup_all::<u32>().unwrap().len(), 2);
 }
+
+#[test]
+fn new_inner_of_a_template_with_a_spin_lock_carries_its_btf() {
+    let _guard = common::serial();
+    require_kernel!();
+    // The kernel compares the BTF-described special fields of inner maps (here a spin lock):
+    // an inner map created without BTF is refused by a template created with it.
+    let (blob, types) = handmade_btf::spin_lock_btf();
+    let btf = LoadedBtf::load(&blob).unwrap();
+    let spec = MapSpec::new(MapType::HASH, 4, 8, 8).with_btf_type_ids(types.int, types.value);
+    let template = Map::create_with_btf(&spec, &btf).unwrap();
+    drop(btf);
+    let outer = OuterMap::create(&MapSpec::array_of_maps(2), &template).unwrap();
+    drop(template);
+
+    let plain = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 8)).unwrap();
+    let err = outer.insert(&0u32, &plain).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EINVAL), "{err}");
+
+    for inner in [
+        outer.new_inner("o_locked").unwrap(),
+        outer.new_inner_sized("o_locked16", 16).unwrap(),
+    ] {
+        assert_eq!(inner.info().btf_type_ids(), (types.int, types.value));
+        outer.insert(&1u32, &inner).unwrap();
+        assert_eq!(outer.lookup(&1u32).unwrap(), Some(inner.id()));
+        inner
+            .put(&3u32, &[0u32, 9], UpdateFlags::ANY.with_lock())
+            .unwrap();
+    }
+
+    // Opened again by id, the handle learns the template, BTF included, from an inner map.
+    let reopened = OuterMap::from_id(outer.id()).unwrap();
+    let more = reopened.new_inner("o_locked2").unwrap();
+    assert_eq!(more.info().btf_type_ids(), (types.int, types.value));
+    reopened.insert(&0u32, &more).unwrap();
+}

@@ -44,12 +44,14 @@ mod plan;
 
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use self::options::{LoadOptions, Reuse};
 
 use self::plan::{Plan, PlannedMap, PlannedTemplate};
 use crate::btf::Btf;
 use crate::elf::{BpfObject, ObjectError, Rule};
+use crate::outer::InnerBtf;
 use crate::{Error, LoadedBtf, Map, MapInfo, MapSpec, OuterMap, Result, UpdateFlags};
 
 /// What became of the object's BTF.
@@ -226,6 +228,8 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
     let mut handles: Vec<Option<Map>> = pins::existing(&plan, root)?;
     let reused: Vec<bool> = handles.iter().map(Option::is_some).collect();
     let (btf_status, btf) = load_btf(object, options);
+    // Shared with the outer maps whose template was created with it (for `new_inner`).
+    let btf = btf.map(Arc::new);
     // Slots of reused outer maps that are kept as they are, and the declared inner maps they
     // supply.
     let mut kept: Vec<Vec<u32>> = vec![Vec::new(); plan.maps.len()];
@@ -246,7 +250,7 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
         if handles[i].is_some() || planned.outer.is_some() {
             continue;
         }
-        let (map, used_btf) = create(planned, &planned.spec, planned.btf_ids, btf.as_ref())?;
+        let (map, used_btf) = create(planned, &planned.spec, planned.btf_ids, btf.as_deref())?;
         with_btf[i] = used_btf;
         handles[i] = Some(map);
     }
@@ -439,16 +443,21 @@ fn spec_of(info: &MapInfo) -> MapSpec {
     crate::outer::spec_of_info(info)
 }
 
-/// Creates the template (if from a spec), the outer map, and closes the template.
+/// Creates the template (if from a spec), the outer map, and closes the template. An outer
+/// map whose template got BTF keeps it, so that its `new_inner` creates inner maps the same way.
 fn create_outer(
     planned: &PlannedMap<'_>,
     template: &PlannedTemplate<'_>,
-    btf: Option<&LoadedBtf>,
+    btf: Option<&Arc<LoadedBtf>>,
 ) -> Result<OuterMap> {
     match template {
         PlannedTemplate::Spec(spec, ids) => {
-            let (template_map, _) = create(planned, spec, *ids, btf)?;
-            OuterMap::create_known(&planned.spec, &template_map, spec.clone())
+            let (template_map, used_btf) = create(planned, spec, *ids, btf.map(|b| &**b))?;
+            let inner_btf = match (used_btf, btf) {
+                (true, Some(btf)) => Some(InnerBtf::new(Arc::clone(btf), *ids)),
+                _ => None,
+            };
+            OuterMap::create_known(&planned.spec, &template_map, spec.clone(), inner_btf)
                 .map_err(|e| load_error(planned, e))
         }
         PlannedTemplate::Map(fd, _) => {

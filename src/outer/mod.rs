@@ -7,7 +7,7 @@ mod template;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-pub(crate) use self::template::spec_of_info;
+pub(crate) use self::template::{spec_of_info, InnerBtf};
 pub use self::template::{InnerShape, InnerTemplate};
 
 use self::registry::Registry;
@@ -53,6 +53,8 @@ use crate::{Command, Errno, Error, Map, MapId, MapInfo, MapSpec, Pod, Result, Up
 pub struct OuterMap {
     map: Map,
     template: Option<MapSpec>,
+    /// The template's BTF, where it had BTF types: inner maps are created with it.
+    inner_btf: Option<InnerBtf>,
     registry: Option<Registry>,
 }
 
@@ -72,7 +74,9 @@ impl OuterMap {
     /// # File descriptor cost
     ///
     /// One fd, owned by the returned handle; a template created from a spec is closed before
-    /// this returns.
+    /// this returns. A borrowed template with BTF key/value types costs one more: the handle
+    /// opens that BTF by id (`BPF_BTF_GET_FD_BY_ID`, with `CAP_SYS_ADMIN`) and keeps it, so
+    /// that [`OuterMap::new_inner`] can create inner maps with it.
     pub fn create<'a>(spec: &MapSpec, template: impl Into<InnerTemplate<'a>>) -> Result<OuterMap> {
         spec.check_outer()?;
         match template.into() {
@@ -95,17 +99,27 @@ impl OuterMap {
                     });
                 }
                 let map = Self::create_outer(spec, fd)?;
-                Ok(Self::new(map, Some(spec_of_info(&info))))
+                let mut outer = Self::new(map, Some(spec_of_info(&info)));
+                outer.inner_btf = InnerBtf::of_info(&info);
+                Ok(outer)
             }
         }
     }
 
     /// Creates an outer map from a template map whose info the caller holds (the loader's
-    /// own template): no info query. The caller has checked `spec` and the template.
-    pub(crate) fn create_known(spec: &MapSpec, template: &Map, keep: MapSpec) -> Result<OuterMap> {
+    /// own template, and the BTF it was created with): no info query. The caller has checked
+    /// `spec` and the template.
+    pub(crate) fn create_known(
+        spec: &MapSpec,
+        template: &Map,
+        keep: MapSpec,
+        inner_btf: Option<InnerBtf>,
+    ) -> Result<OuterMap> {
         spec.check_outer()?;
         let map = Self::create_outer(spec, template.as_fd())?;
-        Ok(Self::new(map, Some(keep)))
+        let mut outer = Self::new(map, Some(keep));
+        outer.inner_btf = inner_btf;
+        Ok(outer)
     }
 
     fn create_outer(spec: &MapSpec, template: BorrowedFd<'_>) -> Result<Map> {
@@ -118,6 +132,7 @@ impl OuterMap {
         OuterMap {
             map,
             template,
+            inner_btf: None,
             registry: None,
         }
     }
@@ -138,7 +153,10 @@ impl OuterMap {
             });
         }
         let mut outer = Self::new(map, None);
-        outer.template = outer.learn_template();
+        if let Some(inner) = outer.first_inner() {
+            outer.template = Some(spec_of_info(inner.info()));
+            outer.inner_btf = InnerBtf::of_info(inner.info());
+        }
         Ok(outer)
     }
 
@@ -177,16 +195,15 @@ impl OuterMap {
         Self::from_map(Map::from_id(id)?)
     }
 
-    /// The template of an opened outer map, from its first filled slot among the first
-    /// [`LEARN_LIMIT`] keys.
-    fn learn_template(&self) -> Option<MapSpec> {
+    /// The first inner map of an opened outer map, among the first [`LEARN_LIMIT`] keys: what
+    /// its template is learnt from.
+    fn first_inner(&self) -> Option<Map> {
         let mut cursor = self.map.key_cursor();
         let mut id = [0u8; 4];
         for _ in 0..LEARN_LIMIT {
             let key = cursor.next_key().ok()??;
             if self.map.lookup(key, &mut id).ok()? {
-                let inner = Map::from_id(MapId::new(u32::from_ne_bytes(id))?).ok()?;
-                return Some(spec_of_info(inner.info()));
+                return Map::from_id(MapId::new(u32::from_ne_bytes(id))?).ok();
             }
         }
         None
@@ -245,7 +262,9 @@ impl OuterMap {
 
     /// Creates an inner map named `name` that this outer map is guaranteed to accept: the
     /// template's type, sizes, flags (`BPF_F_INNER_MAP` and `BPF_F_NUMA_NODE` included),
-    /// NUMA node, `map_extra` and max_entries.
+    /// NUMA node, `map_extra` and max_entries — and, where the template had BTF key/value
+    /// types, the same BTF, since the kernel also compares the special fields (spin lock,
+    /// timer, kptr) that BTF gives a value.
     ///
     /// # Errors
     ///
@@ -256,7 +275,15 @@ impl OuterMap {
     /// One fd, owned by the returned `Map`; drop it after inserting.
     pub fn new_inner(&self, name: &str) -> Result<Map> {
         let spec = self.template_or_refuse()?.clone().with_name(name)?;
-        Map::create(&spec)
+        self.create_inner(&spec)
+    }
+
+    /// Creates an inner map as the template was created: with its BTF where it had some.
+    fn create_inner(&self, spec: &MapSpec) -> Result<Map> {
+        match &self.inner_btf {
+            Some(btf) => btf.create(spec),
+            None => Map::create(spec),
+        }
     }
 
     /// As [`OuterMap::new_inner`], with another `max_entries` — allowed where the kernel does
@@ -283,7 +310,7 @@ impl OuterMap {
             .clone()
             .with_name(name)?
             .with_max_entries(max_entries);
-        Map::create(&spec)
+        self.create_inner(&spec)
     }
 
     /// Checks that `inner` can go into this outer map: it is not an outer map, its type can be

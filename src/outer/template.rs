@@ -1,9 +1,10 @@
 //! The inner-map template of an outer map, and the kernel's rule for which inner maps fit it.
 
 use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::Arc;
 
 use crate::error::{InnerMismatch, Refusal};
-use crate::{Map, MapFlags, MapInfo, MapSpec, MapType};
+use crate::{LoadedBtf, Map, MapFlags, MapInfo, MapSpec, MapType, Result};
 
 /// The inner template given to [`OuterMap::create`](crate::OuterMap::create): either a spec,
 /// from which the crate creates the template map, passes it to the kernel and closes it, or an
@@ -181,4 +182,44 @@ pub(crate) fn spec_of_info(info: &MapInfo) -> MapSpec {
     )
     .with_flags(info.flags() - info.map_type().implied_flags())
     .with_map_extra(info.map_extra())
+}
+
+/// The BTF an inner template was created with, kept so that inner maps are created the same
+/// way: the kernel compares the special fields that BTF describes in a value (a
+/// `bpf_spin_lock`, a timer, a kptr), and an inner map created without BTF lacks them.
+#[derive(Debug, Clone)]
+pub(crate) struct InnerBtf {
+    btf: Arc<LoadedBtf>,
+    key_type_id: u32,
+    value_type_id: u32,
+}
+
+impl InnerBtf {
+    pub(crate) fn new(btf: Arc<LoadedBtf>, (key_type_id, value_type_id): (u32, u32)) -> InnerBtf {
+        InnerBtf {
+            btf,
+            key_type_id,
+            value_type_id,
+        }
+    }
+
+    /// The BTF of an existing template map, opened by its id (`BPF_BTF_GET_FD_BY_ID`, which
+    /// needs `CAP_SYS_ADMIN`); `None` if the map has no BTF types or the BTF cannot be opened,
+    /// and inner maps are then created without BTF.
+    pub(crate) fn of_info(info: &MapInfo) -> Option<InnerBtf> {
+        let ids = info.btf_type_ids();
+        if info.btf_id() == 0 || ids == (0, 0) {
+            return None;
+        }
+        let btf = LoadedBtf::from_id(info.btf_id()).ok()?;
+        Some(InnerBtf::new(Arc::new(btf), ids))
+    }
+
+    /// Creates an inner map from `spec` with this BTF.
+    pub(crate) fn create(&self, spec: &MapSpec) -> Result<Map> {
+        let spec = spec
+            .clone()
+            .with_btf_type_ids(self.key_type_id, self.value_type_id);
+        Map::create_with_btf(&spec, &*self.btf)
+    }
 }

@@ -105,6 +105,9 @@ pub(crate) struct IdAttr {
 }
 
 impl IdAttr {
+    /// `offsetofend(union bpf_attr, map_id)` (and `btf_id`, in the same place): all a
+    /// `GET_FD_BY_ID` without open flags fills.
+    pub const ID_SIZE: usize = offset_of!(IdAttr, next_id);
     /// `offsetofend(union bpf_attr, next_id)`.
     pub const NEXT_ID_SIZE: usize = offset_of!(IdAttr, open_flags);
     /// `offsetofend(union bpf_attr, open_flags)`.
@@ -211,6 +214,7 @@ mod tests {
     fn obj_id_info_btf_layouts() {
         assert_layout!(ObjAttr, size = 16, { pathname @ 0, bpf_fd @ 8, file_flags @ 12 });
         assert_layout!(IdAttr, size = 12, { id @ 0, next_id @ 4, open_flags @ 8 });
+        assert_eq!(IdAttr::ID_SIZE, 4);
         assert_eq!(IdAttr::NEXT_ID_SIZE, 8);
         assert_layout!(InfoAttr, size = 16, { bpf_fd @ 0, info_len @ 4, info @ 8 });
         assert_layout!(BtfLoadAttr, size = 32, {

@@ -128,13 +128,25 @@ pub(crate) fn map_get_fd_by_id(id: u32, open_flags: u32) -> Result<OwnedFd, Errn
         next_id: 0,
         open_flags,
     };
-    // Without open flags, stop before `open_flags` so that kernels older than 4.15 accept it.
+    // Without open flags, pass only `map_id`: the prefix filled, which every kernel knows
+    // (`open_flags` came in 4.15).
     let size = if open_flags == 0 {
-        IdAttr::NEXT_ID_SIZE
+        IdAttr::ID_SIZE
     } else {
         IdAttr::FD_BY_ID_SIZE
     };
     let ret = bpf(Command::MAP_GET_FD_BY_ID, &mut attr, size)?;
+    own_fd(ret)
+}
+
+/// `BPF_BTF_GET_FD_BY_ID` (`btf_id` shares `map_id`'s place in the attr). No open flags.
+pub(crate) fn btf_get_fd_by_id(id: u32) -> Result<OwnedFd, Errno> {
+    let mut attr = IdAttr {
+        id,
+        next_id: 0,
+        open_flags: 0,
+    };
+    let ret = bpf(Command::BTF_GET_FD_BY_ID, &mut attr, IdAttr::ID_SIZE)?;
     own_fd(ret)
 }
 
