@@ -463,6 +463,9 @@ pub enum Refusal {
     },
     /// An element write on an outer map through the byte API, which would take an fd number.
     OuterWriteNeedsMap,
+    /// An element write of a plain value into a map whose values are fds (a program, perf
+    /// event, cgroup or socket array): the fd is passed as a borrowed fd, with `Map::update_fd`.
+    FdValueNeedsFd(MapType),
     /// The outer map's template is not known (opened by id or pin, and empty).
     TemplateUnknown,
     /// The key and value slices of a batch have different lengths.
@@ -535,6 +538,11 @@ impl fmt::Display for Refusal {
             Refusal::OuterWriteNeedsMap => f.write_str(
                 "an outer map's elements are written with OuterMap::insert, which takes the \
                  inner map itself rather than an fd number",
+            ),
+            Refusal::FdValueNeedsFd(t) => write!(
+                f,
+                "the values of a {t} map are file descriptors, which are written with \
+                 Map::update_fd (a borrowed fd), not as integers"
             ),
             Refusal::TemplateUnknown => f.write_str(
                 "the inner template of this outer map is not known (it was opened, not created, \

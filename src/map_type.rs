@@ -140,6 +140,33 @@ impl MapType {
         matches!(self, MapType::ARRAY_OF_MAPS | MapType::HASH_OF_MAPS)
     }
 
+    /// Whether userspace writes this type's values as file descriptors — of programs, perf
+    /// events, cgroups, sockets or maps — which the kernel reads as fd numbers on update (and
+    /// answers lookups of with an id or a cookie, where it answers them at all). Such values
+    /// are written with [`Map::update_fd`](crate::Map::update_fd) (maps: with
+    /// [`OuterMap::insert`](crate::OuterMap::insert)), never as integers.
+    ///
+    /// ```
+    /// use bpfmaps::MapType;
+    /// assert!(MapType::PROG_ARRAY.value_is_fd());
+    /// assert!(MapType::SOCKMAP.value_is_fd());
+    /// assert!(!MapType::DEVMAP.value_is_fd()); // an ifindex, not an fd
+    /// ```
+    pub const fn value_is_fd(self) -> bool {
+        matches!(
+            self,
+            MapType::PROG_ARRAY
+                | MapType::PERF_EVENT_ARRAY
+                | MapType::CGROUP_ARRAY
+                | MapType::ARRAY_OF_MAPS
+                | MapType::HASH_OF_MAPS
+                | MapType::SOCKMAP
+                | MapType::SOCKHASH
+                | MapType::XSKMAP
+                | MapType::REUSEPORT_SOCKARRAY
+        )
+    }
+
     /// Whether the kernel keeps one value per possible CPU for each key, so that userspace reads
     /// and writes `round_up(value_size, 8) × possible CPUs` bytes per element.
     pub const fn is_per_cpu(self) -> bool {

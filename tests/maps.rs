@@ -1258,3 +1258,93 @@ fn error_messages_name_the_command_the_map_and_the_errno() {
         "{err}"
     );
 }
+
+#[test]
+fn fd_values_are_written_as_borrowed_fds_never_as_integers() {
+    require_kernel!();
+    let perf = new_map(MapType::PERF_EVENT_ARRAY, 4, 4, 2, "m_perf");
+    // An integer where the kernel reads an fd number: refused before the syscall.
+    let (err, calls) = counted(|| {
+        perf.update(&0u32.to_ne_bytes(), &1u32.to_ne_bytes(), UpdateFlags::ANY)
+            .unwrap_err()
+    });
+    assert_eq!(calls, 0);
+    assert!(
+        matches!(
+            err,
+            Error::Refused {
+                refusal: Refusal::FdValueNeedsFd(MapType::PERF_EVENT_ARRAY),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Map::update_fd"), "{err}");
+    let (err, calls) = counted(|| perf.put(&0u32, &1u32, UpdateFlags::ANY).unwrap_err());
+    assert_eq!(calls, 0);
+    assert!(matches!(err, Error::Refused { .. }), "{err:?}");
+    let (err, calls) = counted(|| {
+        perf.put_batch(&[0u32], &[1u32], UpdateFlags::ANY)
+            .unwrap_err()
+    });
+    assert_eq!(calls, 0);
+    assert!(matches!(err, Error::Refused { .. }), "{err:?}");
+
+    // A borrowed fd of the wrong kind reaches the kernel, which refuses it.
+    let file = std::fs::File::open("/proc/self/status").unwrap();
+    let err = perf.update_fd(&0u32, &file, UpdateFlags::ANY).unwrap_err();
+    assert!(err.errno().is_some(), "{err:?}");
+    assert!(perf.keys::<u32>().count() <= 2);
+
+    // Sockets go into socket maps, as 4 or 8 bytes; lookups answer with a cookie (8 bytes).
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sockets = new_map(MapType::SOCKMAP, 4, 8, 2, "m_sockets");
+    sockets.update_fd(&1u32, &socket, UpdateFlags::ANY).unwrap();
+    let cookie = sockets.get::<u32, u64>(&1).unwrap().expect("a cookie");
+    assert_ne!(cookie, 0);
+    assert_eq!(sockets.get::<u32, u64>(&0).unwrap(), None);
+    let narrow = new_map(MapType::SOCKMAP, 4, 4, 2, "m_sockets4");
+    narrow.update_fd(&0u32, &socket, UpdateFlags::ANY).unwrap();
+    let err = narrow
+        .update_fd(&0u32, &socket, UpdateFlags::NOEXIST)
+        .unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EEXIST), "{err}");
+    assert!(narrow.remove(&0u32).unwrap());
+    // A socket map holds no fd of ours: closing the socket takes it out of the map.
+    drop(socket);
+    assert_eq!(sockets.get::<u32, u64>(&1).unwrap(), None);
+
+    // update_fd is only for fd maps, and not for outer maps (OuterMap::insert checks the
+    // inner map against the template).
+    let hash = new_map(MapType::HASH, 4, 4, 2, "m_not_fds");
+    let (err, calls) = counted(|| hash.update_fd(&0u32, &file, UpdateFlags::ANY).unwrap_err());
+    assert_eq!(calls, 0);
+    assert!(
+        matches!(
+            err,
+            Error::Refused {
+                refusal: Refusal::Unsupported { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let outer = bpfmaps::OuterMap::create(&MapSpec::array_of_maps(2), &hash).unwrap();
+    let (err, calls) = counted(|| {
+        outer
+            .as_map()
+            .update_fd(&0u32, &hash, UpdateFlags::ANY)
+            .unwrap_err()
+    });
+    assert_eq!(calls, 0);
+    assert!(
+        matches!(
+            err,
+            Error::Refused {
+                refusal: Refusal::OuterWriteNeedsMap,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

@@ -159,7 +159,7 @@ impl Map {
     /// # Errors
     ///
     /// [`Error::Size`] for wrong sizes; [`Error::Refused`] for slices of different lengths, a
-    /// mode other than `ANY`, or an outer map (use
+    /// mode other than `ANY`, a map whose values are fds, or an outer map (use
     /// [`OuterMap::insert_batch`](crate::OuterMap::insert_batch)); [`Error::Batch`] with how
     /// many were written before the kernel failed.
     #[doc(alias = "BPF_MAP_UPDATE_BATCH")]
@@ -169,12 +169,7 @@ impl Map {
         values: &[V],
         flags: UpdateFlags,
     ) -> Result<()> {
-        if self.map_type().is_outer() {
-            return Err(Error::Refused {
-                map: self.label(),
-                refusal: Refusal::OuterWriteNeedsMap,
-            });
-        }
+        self.refuse_fd_write()?;
         self.check_batch_types::<K, V>()?;
         self.check_same_len(keys.len(), values.len())?;
         if flags.mode() != UpdateMode::Any {

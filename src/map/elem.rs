@@ -1,7 +1,10 @@
 //! Element operations of [`Map`]: on byte slices, and typed for [`Pod`] keys and values.
 
+use std::os::fd::{AsFd, BorrowedFd};
+
 use crate::error::{Refusal, SizeKind};
 use crate::flags::LOCK;
+use crate::map::RawFdU32;
 use crate::sys::pod::{bytes_of, bytes_of_mut, zeroed};
 use crate::{Command, Errno, Error, Map, Pod, Result, UpdateFlags};
 
@@ -28,16 +31,21 @@ impl Map {
         }
     }
 
-    /// Byte writes of fds into outer maps go through [`OuterMap`](crate::OuterMap), which
-    /// takes the inner map itself.
-    fn refuse_outer_write(&self) -> Result<()> {
-        if self.map_type().is_outer() {
-            return Err(Error::Refused {
-                map: self.label(),
-                refusal: Refusal::OuterWriteNeedsMap,
-            });
-        }
-        Ok(())
+    /// Values that are fds are not written as integers: into outer maps through
+    /// [`OuterMap`](crate::OuterMap), which takes the inner map itself, into the other fd
+    /// maps through [`Map::update_fd`], which takes a borrowed fd.
+    pub(crate) fn refuse_fd_write(&self) -> Result<()> {
+        let refusal = if self.map_type().is_outer() {
+            Refusal::OuterWriteNeedsMap
+        } else if self.map_type().value_is_fd() {
+            Refusal::FdValueNeedsFd(self.map_type())
+        } else {
+            return Ok(());
+        };
+        Err(Error::Refused {
+            map: self.label(),
+            refusal,
+        })
     }
 
     /// `bpf(BPF_MAP_LOOKUP_ELEM)` — copies the value of `key` into `value`.
@@ -79,13 +87,79 @@ impl Map {
     /// # Errors
     ///
     /// [`Error::Size`] for a wrong size; [`Error::Refused`] on an outer map (use
-    /// [`OuterMap::insert`](crate::OuterMap::insert)); [`Error::Syscall`]: `EEXIST` with
+    /// [`OuterMap::insert`](crate::OuterMap::insert)) or another map whose values are fds
+    /// ([`MapType::value_is_fd`](crate::MapType::value_is_fd): use [`Map::update_fd`]);
+    /// [`Error::Syscall`]: `EEXIST` with
     /// [`UpdateFlags::NOEXIST`], `ENOENT` with [`UpdateFlags::EXIST`], `E2BIG` when full.
     #[doc(alias = "BPF_MAP_UPDATE_ELEM")]
     pub fn update(&self, key: &[u8], value: &[u8], flags: UpdateFlags) -> Result<()> {
-        self.refuse_outer_write()?;
+        self.refuse_fd_write()?;
         self.check_key(key)?;
         self.check_value(value.len())?;
+        self.map_fd()
+            .update(key, value, flags.bits())
+            .map_err(|errno| self.sys_err(Command::MAP_UPDATE_ELEM, errno))
+    }
+
+    /// `bpf(BPF_MAP_UPDATE_ELEM)` on a map whose values are file descriptors
+    /// ([`MapType::value_is_fd`](crate::MapType::value_is_fd): a program, perf event, cgroup
+    /// or socket array) — sets `key` to `fd`, borrowed for the call: the kernel takes its own
+    /// reference to the object, so `fd` may be closed afterwards. The value is written as the
+    /// map's 4 bytes, or 8 for the socket maps that have 8-byte values.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let sockets = Map::create(&MapSpec::new(MapType::SOCKMAP, 4, 8, 4))?;
+    /// let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// sockets.update_fd(&0u32, &socket, UpdateFlags::ANY)?;
+    /// // The kernel answers a lookup with the socket's cookie, not an fd.
+    /// assert!(sockets.get::<u32, u64>(&0)?.is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Refused`] on an outer map (use [`OuterMap::insert`](crate::OuterMap::insert),
+    /// which checks the inner map against the template) and on a map whose values are not
+    /// fds; [`Error::Size`] for a wrong key size or a value size other than 4 or 8;
+    /// [`Error::Syscall`] if the kernel refuses the object (`EINVAL`, `EBADF`, `EOPNOTSUPP`
+    /// for a socket of a kind the map does not take).
+    #[doc(alias = "BPF_MAP_UPDATE_ELEM")]
+    pub fn update_fd<K: Pod>(&self, key: &K, fd: impl AsFd, flags: UpdateFlags) -> Result<()> {
+        self.update_fd_raw(bytes_of(key), fd.as_fd(), flags)
+    }
+
+    fn update_fd_raw(&self, key: &[u8], fd: BorrowedFd<'_>, flags: UpdateFlags) -> Result<()> {
+        let map_type = self.map_type();
+        if map_type.is_outer() || !map_type.value_is_fd() {
+            return Err(Error::Refused {
+                map: self.label(),
+                refusal: if map_type.is_outer() {
+                    Refusal::OuterWriteNeedsMap
+                } else {
+                    Refusal::Unsupported {
+                        op: "file descriptor value",
+                        map_type,
+                    }
+                },
+            });
+        }
+        self.check_key(key)?;
+        let len = self.value_len()?;
+        if len != 4 && len != 8 {
+            return Err(Error::Size {
+                map: self.label(),
+                what: SizeKind::Value,
+                expected: len,
+                got: 4,
+            });
+        }
+        // The kernel reads a u32, or a u64 where the value has 8 bytes (socket maps).
+        let raw = fd.as_raw_fd_u32();
+        let (narrow, wide) = (raw.to_ne_bytes(), u64::from(raw).to_ne_bytes());
+        let value: &[u8] = if len == 8 { &wide } else { &narrow };
         self.map_fd()
             .update(key, value, flags.bits())
             .map_err(|errno| self.sys_err(Command::MAP_UPDATE_ELEM, errno))
