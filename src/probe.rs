@@ -110,6 +110,17 @@ pub fn inner_map_flag() -> Result<bool, Errno> {
 /// Turns a failed `BPF_MAP_CREATE` of `spec` into the most telling error, probing (once, on
 /// this error path only) whether a feature the spec needs is missing.
 pub(crate) fn explain_create(spec: &MapSpec, errno: Errno) -> Error {
+    explain_create_with(spec, errno, map_in_map, inner_map_flag)
+}
+
+/// [`explain_create`] with the probes passed in (the tests give it a kernel without the
+/// features).
+fn explain_create_with(
+    spec: &MapSpec,
+    errno: Errno,
+    map_in_map: fn() -> Result<bool, Errno>,
+    inner_map_flag: fn() -> Result<bool, Errno>,
+) -> Error {
     if errno == Errno::EINVAL {
         if spec.map_type().is_outer() && map_in_map() == Ok(false) {
             return Error::NotSupported {
@@ -127,4 +138,47 @@ pub(crate) fn explain_create(spec: &MapSpec, errno: Errno) -> Error {
         }
     }
     SyscallError::new(Command::MAP_CREATE, Target::Map(spec.label()), errno).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_run_once_and_are_cached() {
+        // The first calls may probe; every later call answers from the cache, without bpf(2).
+        let first = (map_create_error(), map_in_map(), inner_map_flag());
+        let before = crate::syscall_count();
+        for _ in 0..3 {
+            assert_eq!((map_create_error(), map_in_map(), inner_map_flag()), first);
+        }
+        assert_eq!(crate::syscall_count(), before);
+    }
+
+    #[test]
+    fn an_einval_on_an_old_kernel_names_the_missing_feature() {
+        let no = || Ok(false);
+        let yes = || Ok(true);
+        let outer = MapSpec::array_of_maps(4);
+        let flagged = MapSpec::new(MapType::ARRAY, 4, 4, 4).with_flags(MapFlags::INNER_MAP);
+        let err = explain_create_with(&outer, Errno::EINVAL, no, yes);
+        assert!(
+            matches!(err, Error::NotSupported { since: "4.12", .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("map-in-map"), "{err}");
+        let err = explain_create_with(&flagged, Errno::EINVAL, yes, no);
+        assert!(
+            matches!(err, Error::NotSupported { since: "5.10", .. }),
+            "{err:?}"
+        );
+        // Where the features are there, or the errno is another, the kernel's answer stands.
+        for (spec, errno) in [(&outer, Errno::EINVAL), (&flagged, Errno::EPERM)] {
+            let err = explain_create_with(spec, errno, yes, yes);
+            assert_eq!(err.errno(), Some(errno), "{err:?}");
+            assert!(matches!(err, Error::Syscall(_)), "{err:?}");
+        }
+        let err = explain_create_with(&outer, Errno::EPERM, no, no);
+        assert!(matches!(err, Error::Syscall(_)), "{err:?}");
+    }
 }
