@@ -207,7 +207,9 @@ fn usage_errors_exit_2_with_the_usage_on_stderr() {
         (&["load", seed, "--depth", "1"], "unknown option '--depth'"),
         (&["list", "extra"], "unexpected argument 'extra'"),
         (&["dump", "1", "--depth", "x"], "--depth takes a number"),
-        (&["dump", "1", "--depth", "-1"], "--depth takes a number"),
+        (&["dump", "1", "--depth", "-1"], "--depth needs a value"),
+        (&["dump", "1", "--depth=-1"], "--depth takes a number"),
+        (&["dump", ""], "ID|PINNED_PATH is empty"),
         (&["dump", "0"], "not a map id"),
         (&["dump", "4294967296"], "not a map id"),
         (&["dump", "1", "--json=yes"], "--json takes no value"),
@@ -487,10 +489,15 @@ fn refused_objects_print_the_loaders_error_and_exit_1() {
             let doc = run.json();
             assert_eq!(doc.get("outcome").str(), "parse_error", "{cmd} {name}");
             assert!(doc.get("error").get("errno").is_null(), "{cmd} {name}");
-            assert_eq!(
-                doc.get("error").get("message").str(),
-                message,
-                "{cmd} {name}"
+            // The library's message; the CLI adds only a hint about its own option, where the
+            // library names its API (`LoadOptions::template`).
+            let got = doc.get("error").get("message").str();
+            assert!(got.starts_with(&message), "{cmd} {name}: {got}");
+            let added = &got[message.len()..];
+            assert!(
+                added.is_empty()
+                    || (message.contains("LoadOptions::template") && added.contains("--template")),
+                "{cmd} {name}: {got}"
             );
             let maps = doc.get("maps").obj();
             if parsed {
@@ -1398,4 +1405,417 @@ fn dump_streams_a_large_array() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Map types whose values user space cannot read: `dump` lists their keys with a note, in
+/// text and in JSON, and exits 0 — also when they are empty.
+#[test]
+fn dump_lists_keys_only_where_values_are_not_readable() {
+    require_kernel!();
+    // (type, value size, the errno the kernel gives a lookup, how many keys a walk finds)
+    let cases = [
+        (MapType::PERF_EVENT_ARRAY, 4, "ENOTSUPP", 3),
+        (MapType::CGROUP_ARRAY, 4, "ENOTSUPP", 3),
+        (MapType::XSKMAP, 4, "EOPNOTSUPP", 3),
+        // A socket map copies out an 8-byte cookie: with 4-byte values, ENOSPC.
+        (MapType::SOCKMAP, 4, "ENOSPC", 3),
+    ];
+    let mut made = 0;
+    for (map_type, value_size, errno, keys) in cases {
+        let name = format!("cli_{}", map_type.name().unwrap());
+        let spec = MapSpec::new(map_type, 4, value_size, 3)
+            .with_name_truncated(&name)
+            .unwrap();
+        let map = match Map::create(&spec) {
+            Ok(map) => map,
+            // Built without XDP sockets, say: nothing to dump.
+            Err(e) if e.errno() == Some(bpfmaps::Errno::EINVAL) => {
+                eprintln!("{map_type}: cannot be created here: {e}");
+                continue;
+            }
+            Err(e) => panic!("{map_type}: {e}"),
+        };
+        made += 1;
+        let id = map.id().to_string();
+        let what = format!("{map_type}");
+        let run = bpfmaps(&["dump", &id]).ok();
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert!(
+            lines[0].starts_with(&format!("map id {id} ")),
+            "{what}: {}",
+            run.stdout
+        );
+        let listed: Vec<String> = (0..keys as u32)
+            .map(|k| format!("key: {}", spaced(&k.to_ne_bytes())))
+            .collect();
+        assert_eq!(&lines[1..lines.len() - 1], listed, "{what}: {}", run.stdout);
+        let last = lines[lines.len() - 1];
+        assert!(
+            last.starts_with(&format!(
+                "{keys} keys (values are not readable from user space"
+            )) && last.contains(errno)
+                && last.contains(&what),
+            "{what}: {last}"
+        );
+        assert!(run.stderr.is_empty(), "{what}: {}", run.stderr);
+
+        let run = bpfmaps(&["dump", &id, "--json"]).ok();
+        let doc = run.json();
+        assert_eq!(doc.get("type").str(), what);
+        assert!(!doc.has("error"), "{what}: {}", run.stdout);
+        let entries = doc.get("entries").arr();
+        let got: Vec<&str> = entries.iter().map(|e| e.get("key").str()).collect();
+        let want: Vec<String> = (0..keys as u32).map(|k| hex(&k.to_ne_bytes())).collect();
+        assert_eq!(got, want, "{what}");
+        for e in entries {
+            assert_eq!(e.obj().len(), 1, "{what}: keys only: {e:?}");
+        }
+        assert_eq!(doc.get("count").int(), i128::from(keys));
+        let note = doc.get("note").str();
+        assert!(note.contains(errno), "{what}: {note}");
+    }
+    assert!(
+        made >= 3,
+        "perf_event_array, cgroup_array and sockmap exist everywhere"
+    );
+
+    // An empty socket hash has no key to look up: an ordinary empty dump.
+    let hash = Map::create(
+        &MapSpec::new(MapType::SOCKHASH, 4, 4, 4)
+            .with_name("cli_sockhash")
+            .unwrap(),
+    )
+    .unwrap();
+    let run = bpfmaps(&["dump", &hash.id().to_string()]).ok();
+    assert!(run.stdout.ends_with("\n0 entries\n"), "{}", run.stdout);
+    let doc = bpfmaps(&["dump", "--json", &hash.id().to_string()])
+        .ok()
+        .json();
+    assert!(doc.get("entries").arr().is_empty());
+    assert_eq!(doc.get("count").int(), 0);
+}
+
+/// An error in the middle of a JSON dump still leaves one valid document on stdout: what was
+/// written, closed, and an `"error"` member; the exit status is 1. The error is made by a
+/// small fd limit: with one fd too few, opening an inner map (at depth 1) fails with EMFILE in
+/// the middle of the outer map's slots.
+#[test]
+fn dump_json_cut_short_by_an_error_is_still_valid() {
+    require_kernel!();
+    let outer = OuterMap::create(
+        &MapSpec::array_of_maps(4)
+            .with_name("cli_cut_outer")
+            .unwrap(),
+        &MapSpec::new(MapType::HASH, 4, 4, 4),
+    )
+    .unwrap();
+    for slot in [0u32, 2] {
+        let inner = outer.new_inner("cli_cut_inner").unwrap();
+        inner.put(&slot, &(slot + 10), UpdateFlags::ANY).unwrap();
+        outer.insert(&slot, &inner).unwrap();
+    }
+    let id = outer.id().to_string();
+    let mut cut_short = 0;
+    let mut whole = None;
+    for limit in 3..40 {
+        let out = Command::new("sh")
+            .args([
+                "-c",
+                &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
+                env!("CARGO_BIN_EXE_bpfmaps"),
+                "dump",
+                "--json",
+                &id,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let run = Run {
+            code: out.status.code().expect("exited"),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        };
+        run.no_panic();
+        if run.code == 0 {
+            whole = Some(run.json());
+            break;
+        }
+        // Too few for the dynamic loader even to start the binary.
+        if run.code == 127 && run.stderr.contains("error while loading shared libraries") {
+            continue;
+        }
+        assert_eq!(run.code, 1, "limit {limit}: {}", run.stderr);
+        // Before the document begins (opening the outer map), nothing is written.
+        if run.stdout.is_empty() {
+            continue;
+        }
+        let doc = run.json();
+        let error = doc.get("error");
+        assert_eq!(
+            error.get("errno").str(),
+            "EMFILE",
+            "limit {limit}: {}",
+            run.stdout
+        );
+        let message = error.get("message").str();
+        assert!(
+            run.stderr.contains(message),
+            "limit {limit}: {}\n{message}",
+            run.stderr
+        );
+        assert_eq!(doc.get("id").u32(), outer.id().get());
+        assert!(!doc.has("count"), "the walk did not end: {}", run.stdout);
+        cut_short += 1;
+    }
+    assert!(cut_short > 0, "no fd limit cut the dump short");
+    let whole = whole.expect("a limit under 40 fds is enough");
+    assert!(!whole.has("error"));
+    assert_eq!(whole.get("count").int(), 2);
+}
+
+#[test]
+fn dump_of_an_empty_argument_or_a_path_that_is_not_a_pin() {
+    require_kernel!();
+    let run = bpfmaps(&["dump", ""]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ID|PINNED_PATH is empty"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+
+    let dir = TempDir::new("notapin");
+    let file = dir.0.join("file");
+    std::fs::write(&file, b"x").unwrap();
+    for (path, what) in [
+        (
+            dir.0.as_path(),
+            "it is a directory, and not on a bpffs mount",
+        ),
+        (file.as_path(), "it is not on a bpffs mount"),
+    ] {
+        let path = path.to_str().unwrap();
+        for json in [false, true] {
+            let mut args = vec!["dump", path];
+            if json {
+                args.push("--json");
+            }
+            let run = bpfmaps(&args);
+            assert_eq!(run.code, 1, "{args:?}");
+            assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+            assert!(
+                run.stderr
+                    .contains(&format!("{path} is not a pinned BPF object: {what}")),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    // A directory on a bpffs is no pin either.
+    let fs = TempBpffs::new("cli-notapin");
+    let run = bpfmaps(&["dump", fs.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("is not a pinned BPF object: it is a directory\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_option_value_that_looks_like_an_option_is_a_usage_error() {
+    let seed = fx("seed_devmap.bpf.o");
+    for (args, option) in [
+        (vec!["load", &seed, "--pin-root", "--json"], "--pin-root"),
+        (vec!["load", &seed, "--reuse", "--json"], "--reuse"),
+        (vec!["load", &seed, "--template", "-x"], "--template"),
+        (vec!["dump", "1", "--depth", "--json"], "--depth"),
+    ] {
+        let run = bpfmaps(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+        assert!(
+            run.stderr
+                .contains(&format!("{option} needs a value, and '")),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("write {option}=")),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    // Joined with '=', a value may start with '-': the loader is told of a template for a map
+    // named '-x' (and refuses it, for the object has none).
+    let run = bpfmaps(&["inspect", &seed, "--template=-x=hash:4:4:4"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("'-x'") && run.stderr.contains("--template"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn inspect_and_load_refuse_a_fifo_without_waiting_for_a_writer() {
+    let dir = TempDir::new("fifo");
+    let fifo = dir.0.join("pipe.bpf.o");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap();
+    for cmd in ["inspect", "load"] {
+        for json in [false, true] {
+            let mut args = vec![cmd, fifo];
+            if json {
+                args.push("--json");
+            }
+            // With a timeout, so that a regression fails instead of hanging the suite.
+            let run = bpfmaps_timeout(&args, std::time::Duration::from_secs(20));
+            assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr
+                    .contains(&format!("{fifo}: a FIFO (named pipe), not a regular file")),
+                "{args:?}: {}",
+                run.stderr
+            );
+            if json {
+                let doc = run.json();
+                assert_eq!(doc.get("outcome").str(), "parse_error");
+                assert!(doc.get("error").get("errno").is_null());
+            } else {
+                assert!(run.stdout.is_empty());
+            }
+        }
+    }
+}
+
+/// Runs bpfmaps, killing it if it runs longer than `limit` (and failing the test).
+fn bpfmaps_timeout(args: &[&str], limit: std::time::Duration) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bpfmaps"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run bpfmaps");
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("{args:?}: still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code().expect("exited"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    run.no_panic();
+    run
+}
+
+#[test]
+fn load_a_legacy_libbpf_object_with_a_template_from_the_command_line() {
+    require_kernel!();
+    let legacy = fx("legacy_libbpf.bpf.o");
+    // Without a template: refused before the kernel, with the option to give.
+    for cmd in ["inspect", "load"] {
+        let run = bpfmaps(&[cmd, &legacy]);
+        assert_eq!(run.code, 1, "{cmd}");
+        assert!(
+            run.stderr
+                .contains("--template legacy_outer=TYPE:KEY:VALUE:MAX_ENTRIES"),
+            "{cmd}: {}",
+            run.stderr
+        );
+        let doc = bpfmaps(&[cmd, &legacy, "--json"]).json();
+        assert_eq!(doc.get("outcome").str(), "parse_error");
+        assert!(doc
+            .get("error")
+            .get("message")
+            .str()
+            .contains("--template legacy_outer="));
+    }
+    let template = "--template=legacy_outer=hash:4:8:16";
+    let run = bpfmaps(&["inspect", &legacy, template]).ok();
+    assert!(
+        run.stdout.contains(
+            "inner template given with --template: hash  key 4  value 8  max_entries 16\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with("The loader accepts this object.\n"));
+
+    let (doc, ids) = load_json(
+        "legacy_libbpf.bpf.o",
+        &["--template", "legacy_outer=hash:4:8:16"],
+    );
+    assert_eq!(doc.get("outcome").str(), "ok");
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let outer = doc.get("maps").get("legacy_outer");
+    assert_eq!(outer.get("kernel").get("type").str(), "array_of_maps");
+    assert!(outer.get("slots").obj().is_empty());
+
+    // The template reaches the loader: one that is itself a map of maps is refused…
+    let run = bpfmaps(&[
+        "load",
+        &legacy,
+        "--template",
+        "legacy_outer=array_of_maps:4:4:1",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stderr.contains("legacy_outer"), "{}", run.stderr);
+    // …as is one for a map that is not a map of maps, naming the option.
+    let run = bpfmaps(&["load", &legacy, "--template", "legacy_hash=hash:4:8:16"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("(given with --template)"),
+        "{}",
+        run.stderr
+    );
+
+    // On an object with declared slots, a template that fits them still fills them; one that
+    // does not is refused.
+    let hom = fx("hash_of_maps.bpf.o");
+    let (doc, _) = load_json(
+        "hash_of_maps.bpf.o",
+        &["--template", "outer_hash=lru_hash:8:8:64"],
+    );
+    let slots = slots_of(doc.get("maps").get("outer_hash").get("slots"));
+    assert_eq!(slots.len(), 2, "{slots:?}");
+    let run = bpfmaps(&["load", &hom, "--template", "outer_hash=hash:8:8:64"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stderr.contains("slot 3"), "{}", run.stderr);
+
+    for (bad, why) in [
+        ("legacy_outer", "no '='"),
+        ("=hash:4:4:4", "name is empty"),
+        ("legacy_outer=HASH:4:4:4", "'HASH' is not a map type"),
+        ("legacy_outer=hash:4:4", "3 field(s)"),
+        ("legacy_outer=hash:4:x:4", "VALUE 'x' is not a number"),
+    ] {
+        let run = bpfmaps(&["load", &legacy, "--template", bad]);
+        assert_eq!(run.code, 2, "{bad}");
+        assert!(run.stderr.contains(why), "{bad}: {}", run.stderr);
+    }
+    let run = bpfmaps(&[
+        "load",
+        &legacy,
+        "--template",
+        "legacy_outer=hash:4:4:4",
+        "--template",
+        "legacy_outer=hash:4:4:8",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("given twice for map 'legacy_outer'"));
 }

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use bpfmaps::loader::Reuse;
-use bpfmaps::MapId;
+use bpfmaps::{MapId, MapSpec, MapType};
 
 /// What the user asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -16,12 +16,14 @@ pub enum Command {
     Version,
     Inspect {
         file: PathBuf,
+        templates: Vec<Template>,
         json: bool,
     },
     Load {
         file: PathBuf,
         pin_root: Option<PathBuf>,
         reuse: Reuse,
+        templates: Vec<Template>,
         json: bool,
     },
     List {
@@ -51,6 +53,17 @@ pub enum DumpTarget {
     Pin(PathBuf),
 }
 
+/// `--template MAP=TYPE:KEY:VALUE:MAX_ENTRIES`: the inner template for outer map `map`, for
+/// objects that do not declare one (libbpf's legacy `bpf_map_def` has no field for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub map: String,
+    pub spec: MapSpec,
+}
+
+/// The form of `--template`'s value, for messages and help texts.
+pub const TEMPLATE_FORM: &str = "MAP=TYPE:KEY:VALUE:MAX_ENTRIES";
+
 /// A usage error: exit status 2.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Usage {
@@ -68,8 +81,10 @@ bpfmaps: inspect, load, list and dump BPF maps (map-in-map first), straight thro
 Usage: bpfmaps <COMMAND> [ARGS]
 
 Commands:
-  inspect FILE [--json]       show the maps a BPF object defines (no kernel, no privilege)
-  load FILE [--pin-root DIR] [--reuse keep|overwrite] [--json]
+  inspect FILE [--template MAP=TYPE:KEY:VALUE:MAX_ENTRIES]... [--json]
+                              show the maps a BPF object defines (no kernel, no privilege)
+  load FILE [--pin-root DIR] [--reuse keep|overwrite]
+       [--template MAP=TYPE:KEY:VALUE:MAX_ENTRIES]... [--json]
                               create the object's maps and print what the kernel reports
   list [--json]               every map in the kernel
   dump ID|PINNED_PATH [--json] [--depth N]
@@ -80,12 +95,15 @@ Options:
   -h, --help                  print help (also after a command: bpfmaps load --help)
   -V, --version               print the version
 
+An option's value follows it (--pin-root DIR) or is joined with '=' (--pin-root=DIR); a value
+that starts with '-' must be joined (--pin-root=-dir).
+
 Exit status: 0 on success, 1 when the command fails, 2 for a usage error.
 load, list and dump need CAP_BPF and CAP_SYS_ADMIN (run as root).
 ";
 
 pub const INSPECT_HELP: &str = "\
-Usage: bpfmaps inspect FILE [--json]
+Usage: bpfmaps inspect FILE [--template MAP=TYPE:KEY:VALUE:MAX_ENTRIES]... [--json]
 
 Parses the BPF object FILE and checks its maps as `load` would before touching the kernel,
 without creating anything (needs no privilege). Prints each map's definition: type, key and
@@ -95,13 +113,17 @@ declared slots. A big-endian object inspects fine (it is only refused for loadin
 If the loader would refuse the object, the refusal is printed (to stderr) and the exit status is 1.
 
 Options:
+      --template MAP=TYPE:KEY:VALUE:MAX_ENTRIES
+                inspect as `load --template` would load: outer map MAP gets this inner
+                template (see `bpfmaps load --help`)
       --json    print one JSON object (the shape of `load --json`, without kernel fields;
                 `slots` are the declared ones)
   -h, --help    print this text
 ";
 
 pub const LOAD_HELP: &str = "\
-Usage: bpfmaps load FILE [--pin-root DIR] [--reuse keep|overwrite] [--json]
+Usage: bpfmaps load FILE [--pin-root DIR] [--reuse keep|overwrite]
+                    [--template MAP=TYPE:KEY:VALUE:MAX_ENTRIES]... [--json]
 
 Creates the maps of the BPF object FILE: plain maps, inner templates, outer maps, declared
 slots, pins. All-or-nothing: a failure leaves nothing behind. Then prints what the kernel
@@ -114,6 +136,12 @@ Options:
                        mounted as bpffs if it is not one, only if the object pins a map)
       --reuse MODE     for an outer map found pinned: `keep` its slots as they are (default),
                        or `overwrite` its declared slots with new inner maps
+      --template MAP=TYPE:KEY:VALUE:MAX_ENTRIES
+                       give outer map MAP this inner template: TYPE is the kernel's name in
+                       lower case (hash, array, lru_hash, …), then the key size, value size
+                       and max_entries; for objects that declare none (libbpf's legacy
+                       SEC(\"maps\") definitions), or to replace the object's; repeat for
+                       several maps
       --json           print one JSON object (also when the load fails; see docs/cli.md)
   -h, --help           print this text
 ";
@@ -227,6 +255,7 @@ struct Parsed {
     pin_root: Option<OsString>,
     reuse: Option<String>,
     depth: Option<String>,
+    templates: Vec<String>,
     positional: Vec<OsString>,
 }
 
@@ -249,7 +278,15 @@ impl Parsed {
                 continue;
             }
             let (name, inline) = match text.split_once('=') {
-                Some((name, value)) if name.starts_with("--") => (name.to_owned(), Some(value)),
+                Some((name, _)) if name.starts_with("--") => {
+                    // The value may not be UTF-8 (a directory): take it from the raw argument.
+                    let raw = arg.as_encoded_bytes();
+                    let at = raw
+                        .iter()
+                        .position(|&b| b == b'=')
+                        .map_or(raw.len(), |i| i + 1);
+                    (name.to_owned(), Some(os_from_bytes(&raw[at..])))
+                }
                 _ => (text.clone(), None),
             };
             let result = match name.as_str() {
@@ -262,31 +299,17 @@ impl Parsed {
                     Ok(())
                 }
                 "--pin-root" if topic == Topic::Load => {
-                    // The directory may not be UTF-8: take it from the raw argument.
-                    let value = match inline {
-                        Some(_) => {
-                            let raw = arg.as_encoded_bytes();
-                            let at = raw
-                                .iter()
-                                .position(|&b| b == b'=')
-                                .map_or(raw.len(), |i| i + 1);
-                            Some(os_from_bytes(&raw[at..]))
-                        }
-                        None => args.next(),
-                    };
-                    set_once(&mut parsed.pin_root, value, topic, "--pin-root")
+                    option_value(inline, &mut args, topic, &name)
+                        .and_then(|v| set_once(&mut parsed.pin_root, v, topic, &name))
                 }
-                "--reuse" if topic == Topic::Load => {
-                    let value = inline
-                        .map(str::to_owned)
-                        .or_else(|| args.next().map(|v| v.to_string_lossy().into_owned()));
-                    set_once(&mut parsed.reuse, value, topic, "--reuse")
-                }
-                "--depth" if topic == Topic::Dump => {
-                    let value = inline
-                        .map(str::to_owned)
-                        .or_else(|| args.next().map(|v| v.to_string_lossy().into_owned()));
-                    set_once(&mut parsed.depth, value, topic, "--depth")
+                "--reuse" if topic == Topic::Load => option_value(inline, &mut args, topic, &name)
+                    .and_then(|v| set_once(&mut parsed.reuse, lossy(v), topic, &name)),
+                "--depth" if topic == Topic::Dump => option_value(inline, &mut args, topic, &name)
+                    .and_then(|v| set_once(&mut parsed.depth, lossy(v), topic, &name)),
+                "--template" if matches!(topic, Topic::Load | Topic::Inspect) => {
+                    option_value(inline, &mut args, topic, &name).map(|v| {
+                        parsed.templates.push(lossy(v));
+                    })
                 }
                 "--json" => Err(usage(topic, "--json takes no value")),
                 _ => Err(usage(
@@ -309,6 +332,7 @@ impl Parsed {
         match topic {
             Topic::Tool => Ok(Command::Help(Topic::Tool)),
             Topic::Inspect => Ok(Command::Inspect {
+                templates: templates(&self.templates, topic)?,
                 file: one_positional(self.positional, topic, "FILE")?,
                 json,
             }),
@@ -328,6 +352,7 @@ impl Parsed {
                     return Err(usage(topic, "--pin-root needs a directory"));
                 }
                 Ok(Command::Load {
+                    templates: templates(&self.templates, topic)?,
                     file: one_positional(self.positional, topic, "FILE")?,
                     pin_root,
                     reuse,
@@ -374,15 +399,96 @@ fn topic_name(topic: Topic) -> &'static str {
     }
 }
 
-fn set_once<T>(
-    slot: &mut Option<T>,
-    value: Option<T>,
+/// The value of option `name`: what follows `=` in the same argument, else the next argument —
+/// unless that one starts with `-`: `load x.o --pin-root --json` is a forgotten value, not a pin
+/// root named `--json` (which `--pin-root=--json` still gives). The argument that looks like an
+/// option is left to be read as one.
+fn option_value(
+    inline: Option<OsString>,
+    args: &mut std::iter::Peekable<impl Iterator<Item = OsString>>,
     topic: Topic,
     name: &str,
-) -> Result<(), Usage> {
-    let Some(value) = value else {
-        return Err(usage(topic, format!("{name} needs a value")));
+) -> Result<OsString, Usage> {
+    if let Some(value) = inline {
+        return Ok(value);
+    }
+    match args.peek() {
+        None => Err(usage(topic, format!("{name} needs a value"))),
+        Some(next) if next.as_encoded_bytes().first() == Some(&b'-') => {
+            let next = next.to_string_lossy();
+            Err(usage(
+                topic,
+                format!(
+                    "{name} needs a value, and '{next}' looks like an option (write \
+                     {name}={next} if it is the value)"
+                ),
+            ))
+        }
+        Some(_) => Ok(args.next().unwrap_or_default()),
+    }
+}
+
+fn lossy(value: OsString) -> String {
+    value.to_string_lossy().into_owned()
+}
+
+/// Parses each `--template MAP=TYPE:KEY:VALUE:MAX_ENTRIES`; a map named twice is refused.
+fn templates(raw: &[String], topic: Topic) -> Result<Vec<Template>, Usage> {
+    let mut out: Vec<Template> = Vec::with_capacity(raw.len());
+    for text in raw {
+        let template = parse_template(text).map_err(|why| {
+            usage(
+                topic,
+                format!("--template takes {TEMPLATE_FORM}, not '{text}': {why}"),
+            )
+        })?;
+        if out.iter().any(|t| t.map == template.map) {
+            return Err(usage(
+                topic,
+                format!("--template is given twice for map '{}'", template.map),
+            ));
+        }
+        out.push(template);
+    }
+    Ok(out)
+}
+
+/// `outer=hash:4:8:16` → map `outer`, a `hash` template with key 4, value 8, max_entries 16.
+fn parse_template(text: &str) -> Result<Template, String> {
+    let (map, spec) = text.split_once('=').ok_or("no '=' after the map's name")?;
+    if map.is_empty() {
+        return Err("the map's name is empty".into());
+    }
+    let fields: Vec<&str> = spec.split(':').collect();
+    let [map_type, key, value, max_entries] = fields[..] else {
+        return Err(format!(
+            "{} field(s) after '=', where TYPE:KEY:VALUE:MAX_ENTRIES is 4",
+            fields.len()
+        ));
     };
+    let map_type = MapType::from_name(map_type).ok_or_else(|| {
+        format!(
+            "'{map_type}' is not a map type (the kernel's name in lower case: hash, array, \
+             lru_hash, …)"
+        )
+    })?;
+    let number = |what: &str, field: &str| {
+        field
+            .parse::<u32>()
+            .map_err(|_| format!("{what} '{field}' is not a number"))
+    };
+    Ok(Template {
+        map: map.to_owned(),
+        spec: MapSpec::new(
+            map_type,
+            number("KEY", key)?,
+            number("VALUE", value)?,
+            number("MAX_ENTRIES", max_entries)?,
+        ),
+    })
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, topic: Topic, name: &str) -> Result<(), Usage> {
     if slot.is_some() {
         return Err(usage(topic, format!("{name} is given twice")));
     }
@@ -409,12 +515,18 @@ fn one_positional(
     }
 }
 
-/// An argument of digits is a map id; anything else is a path.
+/// An argument of digits is a map id; anything else is a path, but not an empty one.
 fn dump_target(raw: PathBuf, topic: Topic) -> Result<DumpTarget, Usage> {
+    if raw.as_os_str().is_empty() {
+        return Err(usage(
+            topic,
+            "ID|PINNED_PATH is empty: give a map id or the path of a pinned map",
+        ));
+    }
     let Some(text) = raw.to_str() else {
         return Ok(DumpTarget::Pin(raw));
     };
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(DumpTarget::Pin(raw));
     }
     let id = text
@@ -449,6 +561,7 @@ mod tests {
             file: "x.o".into(),
             pin_root: Some("/tmp/b".into()),
             reuse: Reuse::Overwrite,
+            templates: Vec::new(),
             json: true,
         };
         assert_eq!(
@@ -467,6 +580,7 @@ mod tests {
             file: "x.o".into(),
             pin_root: Some("/tmp/b".into()),
             reuse: Reuse::Overwrite,
+            templates: Vec::new(),
             json: true,
         };
         assert_eq!(
@@ -535,8 +649,141 @@ mod tests {
             args(&["inspect", "--", "--json"]),
             Ok(Command::Inspect {
                 file: "--json".into(),
+                templates: Vec::new(),
                 json: false
             })
+        );
+    }
+
+    #[test]
+    fn a_value_that_starts_with_a_dash_must_be_joined() {
+        // The forgotten value: `--json` is not taken as the pin root, and the error names the
+        // option.
+        let e = args(&["load", "x.o", "--pin-root", "--json"]).unwrap_err();
+        assert_eq!(e.topic, Topic::Load);
+        assert!(
+            e.message
+                .starts_with("--pin-root needs a value, and '--json' looks like an option"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("--pin-root=--json"), "{}", e.message);
+        for (list, option) in [
+            (&["load", "x.o", "--reuse", "-k"][..], "--reuse"),
+            (&["load", "x.o", "--template", "--json"], "--template"),
+            (&["inspect", "x.o", "--template", "-"], "--template"),
+            (&["dump", "1", "--depth", "-1"], "--depth"),
+        ] {
+            let e = args(list).unwrap_err();
+            assert!(
+                e.message
+                    .starts_with(&format!("{option} needs a value, and '")),
+                "{list:?}: {}",
+                e.message
+            );
+        }
+        // `--help` after it still wins, and is not swallowed either.
+        assert_eq!(
+            args(&["load", "x.o", "--pin-root", "--help"]),
+            Ok(Command::Help(Topic::Load))
+        );
+        // Joined, a value may start with '-'.
+        match args(&["load", "x.o", "--pin-root=--json"]) {
+            Ok(Command::Load { pin_root, json, .. }) => {
+                assert_eq!(pin_root, Some(PathBuf::from("--json")));
+                assert!(!json);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A value that does not start with '-' is still taken from the next argument.
+        match args(&["load", "x.o", "--pin-root", "a-b", "--json"]) {
+            Ok(Command::Load { pin_root, json, .. }) => {
+                assert_eq!(pin_root, Some(PathBuf::from("a-b")));
+                assert!(json);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn templates_name_a_map_and_its_inner_spec() {
+        let want = vec![
+            Template {
+                map: "outer".into(),
+                spec: MapSpec::new(MapType::HASH, 4, 8, 16),
+            },
+            Template {
+                map: "other".into(),
+                spec: MapSpec::new(MapType::LRU_PERCPU_HASH, 8, 1, 1),
+            },
+        ];
+        assert_eq!(
+            args(&[
+                "load",
+                "x.o",
+                "--template",
+                "outer=hash:4:8:16",
+                "--template=other=lru_percpu_hash:8:1:1"
+            ]),
+            Ok(Command::Load {
+                file: "x.o".into(),
+                pin_root: None,
+                reuse: Reuse::Keep,
+                templates: want.clone(),
+                json: false,
+            })
+        );
+        assert_eq!(
+            args(&["inspect", "--template", "outer=hash:4:8:16", "x.o"]),
+            Ok(Command::Inspect {
+                file: "x.o".into(),
+                templates: want[..1].to_vec(),
+                json: false,
+            })
+        );
+        for (bad, why) in [
+            ("outer", "no '='"),
+            ("=hash:4:4:4", "the map's name is empty"),
+            ("outer=Hash:4:4:4", "'Hash' is not a map type"),
+            ("outer=hash:4:4", "3 field(s)"),
+            ("outer=hash:4:4:4:0", "5 field(s)"),
+            ("outer=hash:4:4:-1", "MAX_ENTRIES '-1' is not a number"),
+            (
+                "outer=hash:4:4:4294967296",
+                "MAX_ENTRIES '4294967296' is not a number",
+            ),
+        ] {
+            let e = args(&["load", "x.o", "--template", bad]).unwrap_err();
+            assert!(
+                e.message.starts_with(&format!(
+                    "--template takes MAP=TYPE:KEY:VALUE:MAX_ENTRIES, not '{bad}': {why}"
+                )),
+                "{bad}: {}",
+                e.message
+            );
+        }
+        let e = args(&[
+            "load",
+            "x.o",
+            "--template",
+            "a=hash:4:4:4",
+            "--template",
+            "a=array:4:4:4",
+        ])
+        .unwrap_err();
+        assert_eq!(e.message, "--template is given twice for map 'a'");
+        assert!(args(&["list", "--template", "a=hash:4:4:4"]).is_err());
+        assert!(args(&["dump", "1", "--template", "a=hash:4:4:4"]).is_err());
+    }
+
+    #[test]
+    fn dump_refuses_an_empty_argument() {
+        let e = args(&["dump", ""]).unwrap_err();
+        assert_eq!(e.topic, Topic::Dump);
+        assert!(
+            e.message.contains("ID|PINNED_PATH is empty"),
+            "{}",
+            e.message
         );
     }
 

@@ -5,16 +5,23 @@ use std::path::Path;
 
 use bpfmaps::btf::Endian;
 use bpfmaps::elf::{BpfObject, DefSource, LegacyLayout, MapDef};
-use bpfmaps::loader::{self, LoadOptions};
+use bpfmaps::loader;
 
+use crate::args::Template;
 use crate::fail::Failure;
 use crate::json::Json;
 use crate::report::{self, Failed, MapReport, Mode, Outcome};
 use crate::text;
 
-pub fn run(file: &Path, json: bool, out: &mut impl Write) -> Result<(), Failure> {
+pub fn run(
+    file: &Path,
+    templates: &[Template],
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let object_name = crate::object_name(file);
-    let object = match BpfObject::open(file) {
+    let opened = crate::refuse_unless_regular(file).and_then(|()| BpfObject::open(file));
+    let object = match opened {
         Ok(object) => object,
         Err(e) => {
             if json {
@@ -37,7 +44,7 @@ pub fn run(file: &Path, json: bool, out: &mut impl Write) -> Result<(), Failure>
             )));
         }
     };
-    let refusal = loader::check(&object, &LoadOptions::new()).err();
+    let refusal = loader::check(&object, &crate::load_options(templates)).err();
     if json {
         let maps: Vec<MapReport<'_>> = object
             .maps()
@@ -46,10 +53,11 @@ pub fn run(file: &Path, json: bool, out: &mut impl Write) -> Result<(), Failure>
             .collect();
         let (outcome, failed) = match &refusal {
             None => (Outcome::Ok, None),
-            Some(e) => (
-                Outcome::ParseError,
-                Some(Failed::new(Outcome::ParseError, e)),
-            ),
+            Some(e) => {
+                let mut failed = Failed::new(Outcome::ParseError, e);
+                failed.message = crate::loader_message(e);
+                (Outcome::ParseError, Some(failed))
+            }
         };
         let mut j = Json::new(&mut *out);
         report::write(
@@ -61,7 +69,7 @@ pub fn run(file: &Path, json: bool, out: &mut impl Write) -> Result<(), Failure>
             Mode::Inspect,
         )?;
     } else {
-        write_text(&object, &object_name, out)?;
+        write_text(&object, &object_name, templates, out)?;
         if refusal.is_none() {
             writeln!(out)?;
             match object.check_byte_order() {
@@ -77,13 +85,19 @@ pub fn run(file: &Path, json: bool, out: &mut impl Write) -> Result<(), Failure>
     match refusal {
         None => Ok(()),
         Some(e) => Err(Failure::Message(format!(
-            "{}: the loader refuses this object: {e}",
-            file.display()
+            "{}: the loader refuses this object: {}",
+            file.display(),
+            crate::loader_message(&e)
         ))),
     }
 }
 
-fn write_text(object: &BpfObject, name: &str, out: &mut impl Write) -> std::io::Result<()> {
+fn write_text(
+    object: &BpfObject,
+    name: &str,
+    templates: &[Template],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let maps = object.maps();
     let endian = match object.endian() {
         Endian::Little => "little-endian",
@@ -108,15 +122,17 @@ fn write_text(object: &BpfObject, name: &str, out: &mut impl Write) -> std::io::
     for def in maps {
         let name = text::name(&def.name);
         writeln!(out, "{name:width$}  {}", text::attrs(&def.attrs))?;
-        for line in details(def) {
+        let given = templates.iter().find(|t| t.map == def.name);
+        for line in details(def, given) {
             writeln!(out, "{pad}{line}")?;
         }
     }
     Ok(())
 }
 
-/// The lines under a map: where it was defined (if legacy), pinning, template and slots.
-fn details(def: &MapDef) -> Vec<String> {
+/// The lines under a map: where it was defined (if legacy), pinning, template (the object's, or
+/// `given` with `--template`) and slots.
+fn details(def: &MapDef, given: Option<&Template>) -> Vec<String> {
     let mut lines = Vec::new();
     if let DefSource::Legacy(layout) = def.source {
         let layout = match layout {
@@ -142,6 +158,16 @@ fn details(def: &MapDef) -> Vec<String> {
             )),
             (Some(inner), None) => lines.push(format!("inner template: {}", text::attrs(inner))),
             (None, _) => lines.push("no inner template in the object".into()),
+        }
+        if let Some(t) = given {
+            let spec = &t.spec;
+            lines.push(format!(
+                "inner template given with --template: {}  key {}  value {}  max_entries {}",
+                text::map_type(spec.map_type()),
+                spec.key_size(),
+                spec.value_size(),
+                spec.max_entries()
+            ));
         }
         if def.slots.is_empty() {
             lines.push("no slots declared".into());

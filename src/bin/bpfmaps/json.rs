@@ -12,8 +12,8 @@ use std::io::{self, Write};
 /// newlines and indentation.
 pub struct Json<W: Write> {
     out: W,
-    /// For each open container: whether it has an item yet.
-    open: Vec<bool>,
+    /// For each open container: its closing bracket, and whether it has an item yet.
+    open: Vec<(&'static [u8], bool)>,
     /// A key was just written: the next value follows it on the same line.
     after_key: bool,
 }
@@ -35,7 +35,7 @@ impl<W: Write> Json<W> {
             return Ok(());
         }
         let depth = self.open.len();
-        if let Some(has_items) = self.open.last_mut() {
+        if let Some((_, has_items)) = self.open.last_mut() {
             if *has_items {
                 self.out.write_all(b",")?;
             }
@@ -48,15 +48,15 @@ impl<W: Write> Json<W> {
         Ok(())
     }
 
-    fn begin(&mut self, bracket: &[u8]) -> io::Result<()> {
+    fn begin(&mut self, bracket: &[u8], closing: &'static [u8]) -> io::Result<()> {
         self.before_item()?;
         self.out.write_all(bracket)?;
-        self.open.push(false);
+        self.open.push((closing, false));
         Ok(())
     }
 
     fn end(&mut self, bracket: &[u8]) -> io::Result<()> {
-        let had_items = self.open.pop().unwrap_or(false);
+        let had_items = self.open.pop().is_some_and(|(_, had)| had);
         if had_items {
             self.out.write_all(b"\n")?;
             for _ in 0..self.open.len() {
@@ -72,7 +72,7 @@ impl<W: Write> Json<W> {
 
     /// `{`
     pub fn begin_object(&mut self) -> io::Result<()> {
-        self.begin(b"{")
+        self.begin(b"{", b"}")
     }
 
     /// `}`
@@ -82,7 +82,7 @@ impl<W: Write> Json<W> {
 
     /// `[`
     pub fn begin_array(&mut self) -> io::Result<()> {
-        self.begin(b"[")
+        self.begin(b"[", b"]")
     }
 
     /// `]`
@@ -123,6 +123,21 @@ impl<W: Write> Json<W> {
     pub fn field_str(&mut self, key: &str, value: &str) -> io::Result<()> {
         self.key(key)?;
         self.string(value)
+    }
+
+    /// Closes whatever a failed writer left open, down to the outermost container (which stays
+    /// open): a key waiting for its value gets `null`, then each open container is closed. A
+    /// document cut short by an error stays valid JSON; the caller adds what went wrong and
+    /// closes the outermost container. Returns whether that one is an object.
+    pub fn unwind_to_top(&mut self) -> io::Result<bool> {
+        if self.after_key {
+            self.null()?;
+        }
+        while self.open.len() > 1 {
+            let closing = self.open.last().map_or(&b"}"[..], |(c, _)| c);
+            self.end(closing)?;
+        }
+        Ok(self.open.first().is_some_and(|(c, _)| *c == b"}"))
     }
 
     /// `"key": value`
@@ -204,5 +219,27 @@ mod tests {
             text,
             "{\n  \"a\": \"x\",\n  \"b\": [\n    1,\n    null,\n    {}\n  ],\n  \"c\": [],\n  \"d\": false\n}\n"
         );
+    }
+
+    #[test]
+    fn unwinding_closes_what_is_open_but_the_top() {
+        let mut j = Json::new(Vec::new());
+        j.begin_object().unwrap();
+        j.key("entries").unwrap();
+        j.begin_array().unwrap();
+        j.begin_object().unwrap();
+        j.key("map").unwrap();
+        assert!(j.unwind_to_top().unwrap());
+        j.field_str("error", "e").unwrap();
+        j.end_object().unwrap();
+        let text = String::from_utf8(j.out).unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"entries\": [\n    {\n      \"map\": null\n    }\n  ],\n  \"error\": \"e\"\n}\n"
+        );
+        let mut j = Json::new(Vec::new());
+        j.begin_array().unwrap();
+        j.begin_array().unwrap();
+        assert!(!j.unwind_to_top().unwrap());
     }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use bpfmaps::elf::BpfObject;
-use bpfmaps::loader::{self, BtfStatus, LoadOptions, LoadedMap, LoadedObject, Reuse};
+use bpfmaps::loader::{self, BtfStatus, LoadedMap, LoadedObject, Reuse};
 use bpfmaps::{Error, Map, MapId, OuterMap};
 
 use crate::fail::Failure;
@@ -21,12 +21,14 @@ pub struct Request<'a> {
     pub file: &'a Path,
     pub pin_root: Option<&'a Path>,
     pub reuse: Reuse,
+    pub templates: &'a [crate::args::Template],
     pub json: bool,
 }
 
 pub fn run(req: &Request<'_>, out: &mut impl Write) -> Result<(), Failure> {
     let object_name = crate::object_name(req.file);
-    let object = match BpfObject::open(req.file) {
+    let opened = crate::refuse_unless_regular(req.file).and_then(|()| BpfObject::open(req.file));
+    let object = match opened {
         Ok(object) => object,
         Err(e) => {
             let message = e.to_string();
@@ -42,12 +44,12 @@ pub fn run(req: &Request<'_>, out: &mut impl Write) -> Result<(), Failure> {
         }
     };
     // Refuse what can be known without the kernel before mounting anything.
-    let checked = loader::check(&object, &LoadOptions::new()).and_then(|()| {
+    let checked = loader::check(&object, &crate::load_options(req.templates)).and_then(|()| {
         object.check_byte_order()?;
         Ok(())
     });
     if let Err(e) = checked {
-        let message = e.to_string();
+        let message = crate::loader_message(&e);
         return fail(
             req,
             out,
@@ -59,7 +61,7 @@ pub fn run(req: &Request<'_>, out: &mut impl Write) -> Result<(), Failure> {
         );
     }
     let pinned = report::pinned_names(object.maps());
-    let mut options = LoadOptions::new().reuse(req.reuse);
+    let mut options = crate::load_options(req.templates).reuse(req.reuse);
     let root: Option<PathBuf> = match (req.pin_root, pinned.is_empty()) {
         (Some(root), false) => {
             // The loader would say only "DIR: No such file…"; say which directory it is.
@@ -108,7 +110,7 @@ pub fn run(req: &Request<'_>, out: &mut impl Write) -> Result<(), Failure> {
         Ok(loaded) => loaded,
         Err(e) => {
             let outcome = Outcome::of(&e);
-            let message = e.to_string();
+            let message = crate::loader_message(&e);
             return fail(req, out, &object_name, Some(&object), outcome, &e, message);
         }
     };

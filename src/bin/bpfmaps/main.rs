@@ -19,6 +19,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use args::Command;
+use bpfmaps::loader::LoadOptions;
 use fail::Failure;
 
 fn main() -> ExitCode {
@@ -46,13 +47,15 @@ fn main() -> ExitCode {
     let result = result.and_then(|()| out.flush().map_err(Failure::from));
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
-        Err(Failure::Message(message)) => {
-            // What was written so far goes out before the error.
-            let _ = out.flush();
-            eprintln!("bpfmaps: {message}");
-            ExitCode::FAILURE
-        }
+        Err(failure) => match failure.message() {
+            None => ExitCode::SUCCESS,
+            Some(message) => {
+                // What was written so far goes out before the error.
+                let _ = out.flush();
+                eprintln!("bpfmaps: {message}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -66,17 +69,23 @@ fn run(command: Command, out: &mut impl Write) -> Result<(), Failure> {
             writeln!(out, "bpfmaps {}", env!("CARGO_PKG_VERSION"))?;
             Ok(())
         }
-        Command::Inspect { file, json } => inspect::run(&file, json, out),
+        Command::Inspect {
+            file,
+            templates,
+            json,
+        } => inspect::run(&file, &templates, json, out),
         Command::Load {
             file,
             pin_root,
             reuse,
+            templates,
             json,
         } => load::run(
             &load::Request {
                 file: &file,
                 pin_root: pin_root.as_deref(),
                 reuse,
+                templates: &templates,
                 json,
             },
             out,
@@ -96,6 +105,68 @@ fn object_name(file: &Path) -> String {
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+/// Refuses `file` unless it is a regular file (after symlinks), looking with `stat(2)` only:
+/// opening a FIFO to read it would wait for a writer, and a device is no object file.
+fn refuse_unless_regular(file: &Path) -> Result<(), bpfmaps::Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let io = |source| bpfmaps::Error::Io {
+        path: file.to_owned(),
+        source,
+    };
+    let kind = std::fs::metadata(file).map_err(io)?.file_type();
+    let what = if kind.is_file() {
+        return Ok(());
+    } else if kind.is_dir() {
+        return Err(io(io::Error::from_raw_os_error(libc::EISDIR)));
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        "not a regular file"
+    };
+    Err(io(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{what}, not a regular file: give the path of a BPF object file"),
+    )))
+}
+
+/// The options the CLI hands the loader for `--template`.
+fn load_options(templates: &[args::Template]) -> LoadOptions<'static> {
+    templates.iter().fold(LoadOptions::new(), |options, t| {
+        options.template(&t.map, t.spec.clone())
+    })
+}
+
+/// The library's message for `error`, with what to do about it from the command line where
+/// the library names its own API (`LoadOptions::template`).
+fn loader_message(error: &bpfmaps::Error) -> String {
+    use bpfmaps::elf::{ObjectError, Rule};
+    let message = error.to_string();
+    match error {
+        bpfmaps::Error::Object(ObjectError::Rule {
+            map,
+            rule: Rule::NoTemplate,
+        }) => format!(
+            "{message} (from the command line: --template {}=TYPE:KEY:VALUE:MAX_ENTRIES, \
+             e.g. --template {}=hash:4:8:16)",
+            text::name(map),
+            text::name(map)
+        ),
+        bpfmaps::Error::Object(ObjectError::Rule {
+            rule: Rule::UnusedOption {
+                option: "template", ..
+            },
+            ..
+        }) => format!("{message} (given with --template)"),
+        _ => message,
+    }
 }
 
 /// `message` about `file`, prefixed with the file's path unless `error` names a path already
