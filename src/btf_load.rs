@@ -12,6 +12,31 @@ use crate::{Errno, Error, Result};
 /// # File descriptor cost
 ///
 /// One fd, owned by the handle.
+///
+/// ```
+/// use bpfmaps::LoadedBtf;
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// // The smallest BTF: a header, one `int` type, and the string "int".
+/// let mut raw = Vec::new();
+/// raw.extend_from_slice(&0xeb9f_u16.to_ne_bytes());
+/// raw.extend_from_slice(&[1, 0]); // version 1, no flags
+/// for word in [24u32, 0, 16, 16, 5] {
+///     // hdr_len, type_off, type_len, str_off, str_len
+///     raw.extend_from_slice(&word.to_ne_bytes());
+/// }
+/// for word in [1u32, 1 << 24, 4, 32] {
+///     // name_off, kind INT, size 4, 32 bits
+///     raw.extend_from_slice(&word.to_ne_bytes());
+/// }
+/// raw.extend_from_slice(b"\0int\0");
+/// let btf = LoadedBtf::load(&raw)?;
+/// // Garbage is refused with the kernel's own reason.
+/// let err = LoadedBtf::load(&raw[..20]).unwrap_err();
+/// assert!(err.errno().is_some());
+/// # drop(btf);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct LoadedBtf {
     fd: OwnedFd,

@@ -19,7 +19,10 @@ pub const BPF_FS_MAGIC: i64 = 0xcafe_4a11;
 /// [`Error::Io`] if `path` cannot be examined (it does not exist, say).
 ///
 /// ```
-/// assert!(!bpfmaps::pin::is_bpffs("/").unwrap_or(true) || true);
+/// // The root file system is not a bpffs; a path that does not exist cannot be examined.
+/// assert!(!bpfmaps::pin::is_bpffs("/")?);
+/// assert!(bpfmaps::pin::is_bpffs("/no/such/dir").is_err());
+/// # Ok::<(), bpfmaps::Error>(())
 /// ```
 pub fn is_bpffs(path: impl AsRef<Path>) -> Result<bool> {
     let path = path.as_ref();

@@ -69,7 +69,7 @@ impl MapSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Name`] if `name` is longer than 15 bytes or holds a byte the kernel refuses. To
+    /// [`NameError`] if `name` is longer than 15 bytes or holds a byte the kernel refuses. To
     /// cut a long name, use [`MapSpec::with_name_truncated`] — truncation is never silent.
     pub fn with_name(self, name: &str) -> Result<MapSpec, NameError> {
         Ok(self.with_map_name(MapName::new(name)?))
@@ -79,7 +79,7 @@ impl MapSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Name`] if the kept part holds a byte the kernel refuses.
+    /// [`NameError`] if the kept part holds a byte the kernel refuses.
     pub fn with_name_truncated(self, name: &str) -> Result<MapSpec, NameError> {
         Ok(self.with_map_name(MapName::truncated(name)?))
     }

@@ -78,6 +78,10 @@ impl Map {
     /// [`Error::Size`] if `K` or `V` does not have the map's sizes; [`Error::Batch`] if the
     /// kernel fails (`ENOSPC`: a hash bucket holds more elements than `keys` has room for;
     /// `EINVAL`/`ENOTSUPP`: this type has no batch lookup).
+    ///
+    /// # Kernel
+    ///
+    /// Linux 5.6 (hash and array types).
     #[doc(alias = "BPF_MAP_LOOKUP_BATCH")]
     pub fn get_batch<K: Pod, V: Pod>(
         &self,

@@ -186,6 +186,10 @@ impl Map {
     /// # Errors
     ///
     /// As [`Map::lookup`]; [`Error::Syscall`] `ENOTSUPP` for types without it.
+    ///
+    /// # Kernel
+    ///
+    /// Linux 4.20 for queues and stacks, 5.14 for the hash types.
     #[doc(alias = "BPF_MAP_LOOKUP_AND_DELETE_ELEM")]
     pub fn lookup_and_delete(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
         self.check_key(key)?;

@@ -112,6 +112,10 @@ impl Map {
     /// # File descriptor cost
     ///
     /// One new fd on every call, owned by the returned `Map`.
+    ///
+    /// # Kernel
+    ///
+    /// Linux 4.13.
     #[doc(alias = "BPF_MAP_GET_FD_BY_ID")]
     pub fn from_id(id: MapId) -> Result<Map> {
         Self::from_id_with(id, OpenFlags::READ_WRITE)
@@ -193,6 +197,10 @@ impl Map {
     /// # Errors
     ///
     /// [`Error::Io`] if the process is out of fds.
+    ///
+    /// # File descriptor cost
+    ///
+    /// One new fd, owned by the returned `Map`.
     pub fn try_clone(&self) -> Result<Map> {
         let fd = self
             .fd
@@ -244,6 +252,10 @@ impl Map {
     /// [`Error::Syscall`]: `EPERM` if the map is already frozen (or this fd is read-only),
     /// `EBUSY` if the map is writably memory-mapped, `ENOTSUPP` for types that cannot be frozen
     /// and for maps whose value holds a special field (a spin lock, a timer).
+    ///
+    /// # Kernel
+    ///
+    /// Linux 5.2.
     #[doc(alias = "BPF_MAP_FREEZE")]
     pub fn freeze(&self) -> Result<()> {
         self.fd

@@ -43,6 +43,11 @@ impl OuterMap {
     ///
     /// As [`OuterMap::insert`], for the first inner map that is refused; [`Error::Batch`] with
     /// how many slots were filled if the kernel fails part-way.
+    ///
+    /// # Kernel
+    ///
+    /// The batch command came in Linux 5.6; where the kernel has none, single updates are
+    /// issued from several threads at once, so that their grace periods overlap.
     #[doc(alias = "BPF_MAP_UPDATE_BATCH")]
     pub fn insert_batch<K: Pod, M: AsFd>(&self, keys: &[K], inners: &[M]) -> Result<()> {
         self.insert_batch_with(keys, inners, UpdateFlags::ANY)

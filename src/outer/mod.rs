@@ -77,6 +77,11 @@ impl OuterMap {
     /// this returns. A borrowed template with BTF key/value types costs one more: the handle
     /// opens that BTF by id (`BPF_BTF_GET_FD_BY_ID`, with `CAP_SYS_ADMIN`) and keeps it, so
     /// that [`OuterMap::new_inner`] can create inner maps with it.
+    ///
+    /// # Kernel
+    ///
+    /// Linux 4.12 (both outer types); a template with `BPF_F_INNER_MAP`, 5.10; inner maps of
+    /// other sizes than the template's, for types other than arrays, 5.10.
     pub fn create<'a>(spec: &MapSpec, template: impl Into<InnerTemplate<'a>>) -> Result<OuterMap> {
         spec.check_outer()?;
         match template.into() {
@@ -182,6 +187,11 @@ impl OuterMap {
     /// # Errors
     ///
     /// As both.
+    ///
+    /// # File descriptor cost
+    ///
+    /// One fd, owned by the handle; learning the template opens (and closes) one inner map,
+    /// and keeps one more fd if that map has BTF types (see [`OuterMap::create`]).
     pub fn from_pin(path: impl AsRef<Path>) -> Result<OuterMap> {
         Self::from_map(Map::from_pin(path)?)
     }
@@ -191,6 +201,10 @@ impl OuterMap {
     /// # Errors
     ///
     /// As both.
+    ///
+    /// # File descriptor cost
+    ///
+    /// As [`OuterMap::from_pin`].
     pub fn from_id(id: MapId) -> Result<OuterMap> {
         Self::from_map(Map::from_id(id)?)
     }
@@ -293,6 +307,10 @@ impl OuterMap {
     ///
     /// [`Error::Refused`] with [`Refusal::InnerMaxEntriesFixed`] where the kernel would refuse
     /// the size; otherwise as [`OuterMap::new_inner`].
+    ///
+    /// # File descriptor cost
+    ///
+    /// One fd, owned by the returned `Map`; drop it after inserting.
     pub fn new_inner_sized(&self, name: &str, max_entries: u32) -> Result<Map> {
         let template = self.template_or_refuse()?;
         let shape = InnerShape::of_spec(template);

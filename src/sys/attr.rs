@@ -171,7 +171,7 @@ pub(crate) struct BpfMapInfo {
 #[cfg(test)]
 mod tests {
     //! Offsets and sizes from `include/uapi/linux/bpf.h` (and checked against the running kernel's
-    //! own BTF by `tests/abi.rs`).
+    //! own BTF by the `kernel_abi` module below).
     use super::*;
 
     macro_rules! assert_layout {
