@@ -121,6 +121,11 @@ pub fn force_grace_periods() {
 
 /// Waits (up to a few seconds, forcing grace periods) until none of `ids` exists any more;
 /// returns those that still do.
+///
+/// This is an "eventually gone" check, not "gone after the first two forced grace periods":
+/// the kernel frees a map from a workqueue after its last reference goes, and on a busy
+/// machine that can take more than one round. A map we leaked keeps its id for good, so it
+/// still fails every round.
 pub fn wait_gone(ids: &BTreeSet<u32>) -> BTreeSet<u32> {
     let mut left = ids.clone();
     for _ in 0..40 {
