@@ -159,12 +159,10 @@ fn loader_message(error: &bpfmaps::Error) -> String {
             text::name(map),
             text::name(map)
         ),
-        bpfmaps::Error::Object(ObjectError::Rule {
-            rule: Rule::UnusedOption {
-                option: "template", ..
-            },
-            ..
-        }) => format!("{message} (given with --template)"),
+        // A template the loader cannot use (for a map that is not a map of maps, say).
+        _ if message.contains("LoadOptions::template") => {
+            format!("{message} (LoadOptions::template is --template on the command line)")
+        }
         _ => message,
     }
 }
