@@ -317,7 +317,8 @@ fn hint(cmd: Command, errno: Errno, map_type: Option<MapType>) -> Option<&'stati
         }
         (Errno::EPERM, Command::MAP_FREEZE) => "the map is already frozen, or this fd is read-only",
         (Errno::EPERM, Command::OBJ_PIN) => {
-            "the pin path must be inside a bpffs mount (mount -t bpf bpf DIR)"
+            "the pin path must be inside a bpffs mount (mount -t bpf bpf DIR), and bpffs \
+             refuses file names containing `.`"
         }
         (Errno::EPERM, _) => "needs CAP_BPF or CAP_SYS_ADMIN: run as root or grant the capability",
         (Errno::EINVAL, Command::MAP_CREATE) if outer => {

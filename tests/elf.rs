@@ -696,6 +696,72 @@ fn refuse_inner_mismatch_entries() {
 }
 
 #[test]
+fn refuse_inner_mismatch_key() {
+    let rule = refused(
+        "refuse_inner_mismatch_key.bpf.o",
+        "key_mismatch_outer",
+        "key_size 8 does not match the template's 4",
+    );
+    assert_eq!(
+        rule,
+        Rule::InnerMismatch {
+            index: 0,
+            inner: "key8_inner".into(),
+            mismatch: InnerMismatch::Field {
+                field: "key_size",
+                inner: 8,
+                template: 4
+            }
+        }
+    );
+}
+
+#[test]
+fn refuse_inner_mismatch_flags() {
+    let rule = refused(
+        "refuse_inner_mismatch_flags.bpf.o",
+        "flags_mismatch_outer",
+        "map_flags 0x1 does not match the template's 0x0",
+    );
+    assert_eq!(
+        rule,
+        Rule::InnerMismatch {
+            index: 0,
+            inner: "noprealloc_inner".into(),
+            mismatch: InnerMismatch::Flags {
+                inner: 1,
+                template: 0
+            }
+        }
+    );
+    // Both maps are what the table says: only the flags differ.
+    let obj = open("refuse_inner_mismatch_flags.bpf.o");
+    let inner = &obj.map("noprealloc_inner").unwrap().attrs;
+    let template = obj
+        .map("flags_mismatch_outer")
+        .unwrap()
+        .attrs
+        .inner
+        .as_deref()
+        .unwrap();
+    assert_eq!(
+        (
+            inner.map_type,
+            inner.key_size,
+            inner.value_size,
+            inner.max_entries
+        ),
+        (
+            template.map_type,
+            template.key_size,
+            template.value_size,
+            template.max_entries
+        )
+    );
+    assert_eq!((inner.flags.bits(), template.flags.bits()), (1, 0));
+}
+
+#[test]
 fn refuse_hash_slot_key() {
     let rule = refused(
         "refuse_hash_slot_key.bpf.o",
@@ -759,7 +825,7 @@ fn every_refusal_fixture_parses() {
             "{name} passed the checks"
         );
     }
-    assert_eq!(n, 14);
+    assert_eq!(n, 16);
 }
 
 #[test]
@@ -1039,6 +1105,67 @@ fn non_elf_input_is_a_typed_error() {
         object_error(BpfObject::parse(&d), "ELFCLASS32"),
         ObjectError::Elf(_)
     ));
+}
+
+#[test]
+fn a_fifo_or_a_device_is_refused_without_waiting() {
+    let dir = std::env::temp_dir().join(format!("bpfmaps-elf-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("object.bpf.o");
+    let _ = std::fs::remove_file(&fifo);
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success());
+    // Opening a FIFO with no writer blocks a plain open(2) for reading forever: run it on a
+    // thread so that a regression fails the test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(BpfObject::open(&path));
+    });
+    let result = rx.recv_timeout(std::time::Duration::from_secs(10));
+    // With no writer ever, a thread stuck in open(2) can be released by opening for writing.
+    if result.is_err() {
+        let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+    }
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::remove_dir(&dir).unwrap();
+    let result = result.expect("BpfObject::open on a FIFO did not return within 10 s");
+    let e = object_error(result, "a FIFO");
+    assert_eq!(
+        e,
+        ObjectError::NotAFile {
+            path: fifo.clone(),
+            kind: "FIFO"
+        }
+    );
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "{}: not a regular file but a FIFO",
+            fifo.display()
+        )),
+        "{text}"
+    );
+    // A character device: refused the same way, without a read.
+    let e = object_error(BpfObject::open("/dev/null"), "/dev/null");
+    assert_eq!(
+        e,
+        ObjectError::NotAFile {
+            path: "/dev/null".into(),
+            kind: "character device"
+        }
+    );
+    // A directory keeps its own error (EISDIR, naming the path).
+    match BpfObject::open(fixture("")) {
+        Err(Error::Io { path, source }) => {
+            assert_eq!(path, fixture(""));
+            assert_eq!(source.raw_os_error(), Some(libc::EISDIR));
+        }
+        other => panic!("expected Io EISDIR, got {other:?}"),
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@
 mod common;
 mod expected;
 mod patch;
+mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::AsFd;
@@ -831,6 +832,113 @@ fn template_map_borrowed() {
     ));
 }
 
+#[test]
+fn options_that_would_be_ignored_are_refused() {
+    let _serial = serial();
+    require_kernel!();
+    let obj = open("seed_devmap.bpf.o");
+    let fd_template = Map::create(&MapSpec::new(MapType::DEVMAP, 4, 4, 64)).unwrap();
+    let spec = MapSpec::new(MapType::DEVMAP, 4, 4, 64);
+    let not_in_object = "the object has no map of that name";
+    let not_outer = "it is not a map of maps, so it has no inner template";
+    let cases: Vec<(&str, LoadOptions<'_>, &str, &str, &str)> = vec![
+        (
+            "max_entries",
+            LoadOptions::new().max_entries("flow", 8),
+            "flow",
+            "max_entries",
+            not_in_object,
+        ),
+        (
+            "flags",
+            LoadOptions::new().flags("nope", MapFlags::NO_PREALLOC),
+            "nope",
+            "flags",
+            not_in_object,
+        ),
+        (
+            "numa_node",
+            LoadOptions::new().numa_node("nope", 0),
+            "nope",
+            "numa_node",
+            not_in_object,
+        ),
+        (
+            "template",
+            LoadOptions::new().template("outer_dev", spec.clone()),
+            "outer_dev",
+            "template",
+            not_in_object,
+        ),
+        (
+            "template_map",
+            LoadOptions::new().template_map("nope", fd_template.as_fd()),
+            "nope",
+            "template_map",
+            not_in_object,
+        ),
+        (
+            "skip",
+            LoadOptions::new().skip("stat"),
+            "stat",
+            "skip",
+            not_in_object,
+        ),
+        (
+            "template on a plain map",
+            LoadOptions::new().template("devs_a", spec.clone()),
+            "devs_a",
+            "template",
+            not_outer,
+        ),
+        (
+            "template_map on a plain map",
+            LoadOptions::new().template_map("stats", fd_template.as_fd()),
+            "stats",
+            "template_map",
+            not_outer,
+        ),
+        // Valid options alongside do not hide the bad one; of two bad ones the first name is
+        // reported.
+        (
+            "two bad",
+            LoadOptions::new()
+                .max_entries("stats", 8)
+                .skip("zz_missing")
+                .max_entries("aa_missing", 8),
+            "aa_missing",
+            "max_entries",
+            not_in_object,
+        ),
+    ];
+    for (what, options, want_map, want_option, want_problem) in &cases {
+        let checked = loader::check(&obj, options).unwrap_err();
+        let err = state::traceless(what, 0, || loader::load(&obj, options).unwrap_err());
+        match &err {
+            Error::Object(ObjectError::Rule {
+                map,
+                rule: Rule::UnusedOption { option, problem },
+            }) => {
+                assert_eq!(map, want_map, "{what}");
+                assert_eq!(option, want_option, "{what}");
+                assert_eq!(problem, want_problem, "{what}");
+            }
+            other => panic!("{what}: expected UnusedOption, got {other:?}"),
+        }
+        assert_eq!(err.to_string(), checked.to_string(), "{what}");
+        assert_eq!(
+            err.to_string(),
+            format!("map '{want_map}': LoadOptions::{want_option} names it, but {want_problem}"),
+            "{what}"
+        );
+    }
+    // The caller's template map is untouched and still open.
+    assert_eq!(
+        MapInfo::from_fd(&fd_template).unwrap().id(),
+        fd_template.id()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Refusals: the same error as `check`, and nothing made.
 
@@ -844,6 +952,8 @@ const REFUSALS: &[&str] = &[
     "refuse_inner_mismatch_value.bpf.o",
     "refuse_inner_mismatch_type.bpf.o",
     "refuse_inner_mismatch_entries.bpf.o",
+    "refuse_inner_mismatch_key.bpf.o",
+    "refuse_inner_mismatch_flags.bpf.o",
     "refuse_hash_slot_key.bpf.o",
     "refuse_pinned_inner.bpf.o",
     "refuse_outer_value_size.bpf.o",
@@ -932,32 +1042,123 @@ fn a_failure_at_a_late_plain_map_leaves_nothing() {
 }
 
 #[test]
-fn a_failure_while_pinning_leaves_nothing_pinned() {
+fn a_pinned_map_whose_name_has_a_dot_is_refused_before_the_kernel() {
     let _serial = serial();
     require_kernel!();
-    // pinning.bpf.o with `pinned_hash` renamed `pinned.hash`: it is pinned after
-    // `pinned_outer`, when every map is created and every slot filled, and bpffs refuses a
-    // name with a dot (EPERM), so the second pin fails.
+    // pinning.bpf.o with `pinned_hash` renamed `pinned.hash`: bpffs refuses the name (EPERM,
+    // when the path is looked up as when it is pinned), so the load is refused before bpf(2).
     let mut d = patch::bytes("pinning.bpf.o");
     assert!(patch::rename(&mut d, "pinned_hash", "pinned.hash") >= 2);
     let obj = BpfObject::parse(&d).expect("parse");
     assert!(obj.map("pinned.hash").is_some());
-    let root = TempBpffs::new("pinfail");
+    let root = TempBpffs::new("pindot");
     let pins_before = listing(root.path());
+    let options = LoadOptions::new().pin_root(root.path());
+    let checked = loader::check(&obj, &options).unwrap_err();
+    let err = state::traceless("dotted pin name", 0, || {
+        loader::load(&obj, &options).unwrap_err()
+    });
+    match &err {
+        Error::Object(ObjectError::Rule {
+            map,
+            rule: Rule::PinNameDot,
+        }) => assert_eq!(map, "pinned.hash"),
+        other => panic!("expected PinNameDot, got {other:?}"),
+    }
+    assert_eq!(err.to_string(), checked.to_string());
+    let text = err.to_string();
+    assert!(
+        text.starts_with("map 'pinned.hash': ") && text.contains("contains `.`"),
+        "{text}"
+    );
+    assert_eq!(listing(root.path()), pins_before);
+    // Without a pin the name is harmless: the same object loads once nothing asks for a pin
+    // under that name (here: the map is skipped).
+    let loaded = loader::load(&obj, &options.clone().skip("pinned.hash")).expect("load");
+    assert!(loaded.entry("pinned_outer").unwrap().pin_path().is_some());
+    drop(loaded);
+    std::fs::remove_file(root.path().join("pinned_outer")).unwrap();
+
+    // What the kernel says when asked anyway, and the hint that now names both causes.
+    let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1)).unwrap();
+    let err = map.pin(root.path().join("a.b")).unwrap_err();
+    assert_eq!(err.errno(), Some(bpfmaps::Errno::EPERM), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("BPF_OBJ_PIN") && text.contains("bpffs mount") && text.contains("`.`"),
+        "{text}"
+    );
+}
+
+/// A mount made for a test, detached on drop.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    /// `mount ARGS… DIR`, detached on drop.
+    fn new(args: &[&str], dir: &Path) -> Mount {
+        run_mount(args, dir);
+        Mount(dir.to_owned())
+    }
+}
+
+/// `mount ARGS… DIR`.
+fn run_mount(args: &[&str], dir: &Path) {
+    let status = std::process::Command::new("mount")
+        .args(args)
+        .arg(dir)
+        .status()
+        .expect("run mount");
+    assert!(status.success(), "mount {args:?} {}", dir.display());
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = bpfmaps::pin::unmount(&self.0);
+    }
+}
+
+#[test]
+fn a_failure_while_pinning_removes_the_directories_it_made() {
+    let _serial = serial();
+    require_kernel!();
+    // legacy_iproute2 pins elf_outer at root/tc/globals/elf_outer. With a tmpfs on root/tc,
+    // every check passes (nothing is there yet), the maps are created and the slot filled,
+    // the load creates root/tc/globals, and then the pin is refused: not on bpffs.
+    let obj = open("legacy_iproute2.bpf.o");
+    let root = TempBpffs::new("tcdirs");
+    let tc = root.path().join("tc");
+    std::fs::create_dir(&tc).unwrap();
+    let _tmpfs = Mount::new(&["-t", "tmpfs", "tmpfs"], &tc);
+    let files_before = listing(root.path());
+    assert!(files_before.contains("tc"));
     let before = Snapshot::take();
+    let calls = bpfmaps::syscall_count();
     let err = loader::load(&obj, &LoadOptions::new().pin_root(root.path())).unwrap_err();
+    assert!(
+        bpfmaps::syscall_count() - calls > 4,
+        "the maps were created first"
+    );
     match &err {
         Error::Load { map, source } => {
-            assert_eq!(map, "pinned.hash");
-            assert_eq!(source.errno(), Some(bpfmaps::Errno::EPERM), "{source}");
+            assert_eq!(map, "elf_outer");
+            assert!(
+                matches!(&**source, Error::NotBpffs { path } if *path == tc.join("globals")),
+                "{source:?}"
+            );
         }
         other => panic!("expected Load, got {other:?}"),
     }
-    // The pin made before the failure (pinned_outer) was removed.
-    assert_eq!(listing(root.path()), pins_before);
-    let mut names = names_of(&obj);
-    names.push("pinned_hash".into());
-    before.assert_nothing_left("pin failure", &names);
+    // tc/globals was made by the load and is gone again; tc (not the load's) stays.
+    assert_eq!(listing(root.path()), files_before);
+    assert!(tc.is_dir());
+    before.assert_nothing_left("tc on tmpfs", &names_of(&obj));
+
+    // Without the obstacle the same load makes tc and tc/globals, and pins.
+    drop(_tmpfs);
+    std::fs::remove_dir(&tc).unwrap();
+    let loaded = loader::load(&obj, &LoadOptions::new().pin_root(root.path())).expect("load");
+    assert!(root.path().join("tc/globals/elf_outer").exists());
+    drop(loaded);
 }
 
 #[test]
@@ -1338,25 +1539,34 @@ fn a_failed_load_leaves_a_reused_outer_map_as_it_was() {
     // First load: pinned_outer and pinned_hash are pinned.
     let obj = open("pinning.bpf.o");
     let root = TempBpffs::new("reusefail");
-    let options = LoadOptions::new().pin_root(root.path());
-    let first = loader::load(&obj, &options).expect("first load");
+    let first = loader::load(&obj, &LoadOptions::new().pin_root(root.path())).expect("first");
     let outer = first.outer("pinned_outer").unwrap();
     assert!(outer.remove(&2u32).unwrap());
     let original = slots(outer);
     assert_eq!(original.len(), 1);
-    // Second load of the object with `pinned_hash` renamed `pinned.hash`: pinned_outer is
-    // reused, and the new pin fails (bpffs refuses names with a dot), after the slots of
-    // pinned_outer were dealt with.
-    let mut d = patch::bytes("pinning.bpf.o");
-    assert!(patch::rename(&mut d, "pinned_hash", "pinned.hash") >= 2);
-    let renamed = BpfObject::parse(&d).expect("parse");
+    // Second load through a read-only view of the same bpffs, with pinned_hash unpinned:
+    // pinned_outer is found and reused (opening a pin reads only), and pinning pinned_hash
+    // again fails (EROFS) after every map is created.
+    std::fs::remove_file(root.path().join("pinned_hash")).unwrap();
+    let view = root.path().with_extension("ro");
+    std::fs::create_dir(&view).unwrap();
+    let ro = Mount::new(&["--bind", root.path().to_str().unwrap()], &view);
+    run_mount(&["-o", "remount,ro,bind"], &view);
+    let options = LoadOptions::new().pin_root(&view);
     for reuse in [Reuse::Keep, Reuse::Overwrite] {
         let pins_before = listing(root.path());
-        let err = loader::load(&renamed, &options.clone().reuse(reuse)).unwrap_err();
-        assert!(
-            matches!(&err, Error::Load { map, .. } if map == "pinned.hash"),
-            "{err:?}"
-        );
+        let err = loader::load(&obj, &options.clone().reuse(reuse)).unwrap_err();
+        match &err {
+            Error::Load { map, source } => {
+                assert_eq!(map, "pinned_hash", "{reuse:?}");
+                assert_eq!(
+                    source.errno(),
+                    Some(bpfmaps::Errno::from_raw(libc::EROFS)),
+                    "{source}"
+                );
+            }
+            other => panic!("{reuse:?}: expected Load, got {other:?}"),
+        }
         assert_eq!(listing(root.path()), pins_before, "{reuse:?}");
         assert_eq!(
             slots(outer),
@@ -1364,6 +1574,8 @@ fn a_failed_load_leaves_a_reused_outer_map_as_it_was() {
             "{reuse:?}: the pinned outer map was changed"
         );
     }
+    drop(ro);
+    let _ = std::fs::remove_dir(&view);
 }
 
 #[test]

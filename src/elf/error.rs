@@ -10,6 +10,16 @@ use crate::{InnerMismatch, MapType, Refusal};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ObjectError {
+    /// A path that names neither a regular file nor a directory (a FIFO, a socket, a device),
+    /// refused before it is read.
+    #[error("{}: not a regular file but a {kind}; an object file is read from a regular file", path.display())]
+    NotAFile {
+        /// The path.
+        path: std::path::PathBuf,
+        /// What it is (`FIFO`, `socket`, `character device`, `block device`).
+        kind: &'static str,
+    },
+
     /// The bytes are not an ELF file the parser can read.
     #[error("not a readable ELF object: {0}")]
     Elf(String),
@@ -158,6 +168,21 @@ pub enum Rule {
         "pinning mode {0} is not supported (only LIBBPF_PIN_BY_NAME and iproute2's PIN_GLOBAL_NS)"
     )]
     PinningUnsupported(u32),
+    /// The map asks to be pinned and its name contains `.`: bpffs refuses such file names
+    /// (EPERM; dots are kept for the kernel's own files, such as `maps.debug`).
+    #[error(
+        "it asks to be pinned, and its name contains `.`, which bpffs refuses in file names \
+         (EPERM): rename the map or do not pin it"
+    )]
+    PinNameDot,
+    /// A caller's option names a map that is not in the object, or one it does not apply to.
+    #[error("LoadOptions::{option} names it, but {problem}")]
+    UnusedOption {
+        /// The option (`max_entries`, `template`, `skip`, …).
+        option: &'static str,
+        /// Why it cannot apply.
+        problem: &'static str,
+    },
     /// The map asks to be pinned and the caller gave no pin root.
     #[error("it asks to be pinned, and no pin root was given (LoadOptions::pin_root)")]
     NoPinRoot,

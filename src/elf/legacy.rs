@@ -10,6 +10,8 @@
 //! template, and is also put into the outer map at key `inner_idx` (unless `inner_idx` is
 //! `0xffffffff`). libbpf's layout has no inner-map field: the caller gives the template.
 
+use std::collections::HashMap;
+
 use object::{Endianness, SectionIndex};
 
 use super::def::{DefSource, LegacyLayout, MapAttrs, MapDef, Pinning, Slot};
@@ -163,14 +165,20 @@ fn link_samples(
     maps: &mut [MapDef],
     entry_size: usize,
 ) -> Result<(), ObjectError> {
+    // Offset → the first entry there (entries are in offset order), built once: a lookup per
+    // outer map keeps hostile objects with many maps linear.
+    let mut at_offset: HashMap<u64, usize> = HashMap::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        at_offset.entry(e.offset).or_insert(i);
+    }
     for i in 0..maps.len() {
         if !maps[i].is_outer() {
             continue;
         }
         let inner_idx = entries[i].words[5] as u64;
-        let template = entries
-            .iter()
-            .position(|e| e.offset == inner_idx * entry_size as u64)
+        let template = at_offset
+            .get(&(inner_idx * entry_size as u64))
+            .copied()
             .ok_or_else(|| ObjectError::Map {
                 map: maps[i].name.clone(),
                 problem: format!("inner_map_idx {inner_idx} names no entry of the maps section"),
@@ -184,12 +192,23 @@ fn link_samples(
 /// iproute2: the map whose `id` is an outer map's `inner_id` is its template, and goes into it
 /// at key `inner_idx`.
 fn link_iproute2(entries: &[Entry], maps: &mut [MapDef]) -> Result<(), ObjectError> {
+    // Built once, so that linking n maps is not n scans of n entries: `id` → the first entry
+    // with it (the template), and → every entry with it that goes into a slot, in entry order.
+    let mut template_of: HashMap<u32, usize> = HashMap::new();
+    let mut slotted: HashMap<u32, Vec<(u32, usize)>> = HashMap::new();
+    for (j, entry) in entries.iter().enumerate() {
+        let [.., id, _, entry_inner_id, inner_idx] = entry.words;
+        template_of.entry(id).or_insert(j);
+        if entry_inner_id == 0 && inner_idx != NO_SLOT {
+            slotted.entry(id).or_default().push((inner_idx, j));
+        }
+    }
     for i in 0..maps.len() {
         let inner_id = entries[i].words[7];
         if !maps[i].is_outer() || inner_id == 0 {
             continue;
         }
-        let Some(template) = entries.iter().position(|e| e.words[5] == inner_id) else {
+        let Some(&template) = template_of.get(&inner_id) else {
             return Err(ObjectError::Rule {
                 map: maps[i].name.clone(),
                 rule: Rule::InnerIdMissing(inner_id),
@@ -197,14 +216,9 @@ fn link_iproute2(entries: &[Entry], maps: &mut [MapDef]) -> Result<(), ObjectErr
         };
         maps[i].attrs.inner = Some(Box::new(maps[template].attrs.clone()));
         maps[i].inner_from = Some(maps[template].name.clone());
-        for (j, entry) in entries.iter().enumerate() {
-            let [.., id, _, entry_inner_id, inner_idx] = entry.words;
-            if id == inner_id && entry_inner_id == 0 && inner_idx != NO_SLOT {
-                maps[i].slots.push(Slot {
-                    index: inner_idx,
-                    map: maps[j].name.clone(),
-                });
-            }
+        for &(index, j) in slotted.get(&inner_id).map_or(&[][..], Vec::as_slice) {
+            let map = maps[j].name.clone();
+            maps[i].slots.push(Slot { index, map });
         }
         maps[i].slots.sort_by_key(|s| s.index);
     }

@@ -24,6 +24,7 @@ mod relocs;
 mod symbols;
 
 use std::collections::HashMap;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
@@ -71,8 +72,10 @@ impl BpfObject {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if the file cannot be read (`EISDIR` for a directory); [`Error::Object`]
-    /// if it is not a BPF object whose maps can be read.
+    /// [`Error::Io`] if the file cannot be read (`EISDIR` for a directory);
+    /// [`ObjectError::NotAFile`] for anything else that is not a regular file (a FIFO, a
+    /// socket, a device: it is refused without being read, and a FIFO without a writer does
+    /// not block); [`Error::Object`] if it is not a BPF object whose maps can be read.
     pub fn open(path: impl AsRef<Path>) -> Result<BpfObject> {
         Self::open_with(path, ParseOptions::default())
     }
@@ -88,15 +91,30 @@ impl BpfObject {
             path: path.to_owned(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io)?;
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever;
+        // O_NOCTTY: opening a terminal must not make it ours. Neither changes how a regular
+        // file is read, and anything else is refused below, before it is read.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .map_err(io)?;
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
         let metadata = file.metadata().map_err(io)?;
-        if metadata.is_dir() {
+        let file_type = metadata.file_type();
+        if file_type.is_dir() {
             // mmap(2) of a directory fails with the puzzling ENODEV: say what it is.
             return Err(io(std::io::Error::from_raw_os_error(libc::EISDIR)));
+        }
+        if !file_type.is_file() {
+            return Err(ObjectError::NotAFile {
+                path: path.to_owned(),
+                kind: file_kind(&file_type),
+            }
+            .into());
         }
         let len = metadata.len();
         if len == 0 {
@@ -180,6 +198,22 @@ impl BpfObject {
             object: name(self.endian),
             host: name(Endian::host()),
         })
+    }
+}
+
+/// What a file that is neither a regular file nor a directory is, in words.
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "FIFO"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else {
+        "file of another kind"
     }
 }
 

@@ -28,6 +28,9 @@ impl Symbol<'_> {
 pub(crate) struct Symbols<'data> {
     symbols: Vec<Symbol<'data>>,
     section_names: HashMap<SectionIndex, &'data str>,
+    /// `(section, name)` → index in `symbols` of the first data symbol of that name there, so
+    /// that finding each of n maps' symbols costs O(n), not O(n²).
+    by_name: HashMap<(SectionIndex, &'data str), usize>,
 }
 
 impl<'data> Symbols<'data> {
@@ -61,9 +64,16 @@ impl<'data> Symbols<'data> {
                 section_names.insert(index, name);
             }
         }
+        let mut by_name = HashMap::with_capacity(symbols.len());
+        for (i, sym) in symbols.iter().enumerate() {
+            if let (Some(section), true) = (sym.section, sym.is_data()) {
+                by_name.entry((section, sym.name)).or_insert(i);
+            }
+        }
         Ok(Symbols {
             symbols,
             section_names,
+            by_name,
         })
     }
 
@@ -82,9 +92,10 @@ impl<'data> Symbols<'data> {
             .filter(move |s| s.section == Some(section) && s.is_data())
     }
 
-    /// The data symbol `name` defined in `section`.
+    /// The data symbol `name` defined in `section` (the first in the table, if several are).
     pub(crate) fn find(&self, section: SectionIndex, name: &str) -> Option<&Symbol<'data>> {
-        self.in_section(section).find(|s| s.name == name)
+        let &i = self.by_name.get(&(section, name))?;
+        self.symbols.get(i)
     }
 
     /// `(section name, symbol name) → (offset, size)` for every data symbol that fits in 32

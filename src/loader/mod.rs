@@ -8,13 +8,21 @@
 //! from parallel threads, so the whole load waits for about one RCU grace period however many
 //! slots and outer maps it fills — then pins what asks to be pinned, and last fills the
 //! declared slots of outer maps reused from existing pins. A failure part-way drops every fd
-//! made so far (the kernel frees the maps), removes the pins made so far, and puts back what
-//! the slots of reused outer maps held: a failed load leaves the pins it found as they were.
+//! made so far (the kernel frees the maps), removes the pins made so far and the directories
+//! made for them (iproute2's `tc/globals`), and puts back what the slots of reused outer maps
+//! held: a failed load leaves the pin root as it found it.
+//!
+//! The order is not "template, outer map, its declared inner maps" per outer map: every plain
+//! map comes first, in the object's order. Nothing depends on the other order — an outer map
+//! only needs its template when it is created, and its declared inner maps only when its slots
+//! are filled, after every map exists — and this one is simpler: one pass creates what has no
+//! dependency (and a declared inner map named by two outer maps is created once), and a
+//! template lives only for the one call that creates its outer map.
 //!
 //! # Limits
 //!
-//! - bpffs refuses file names containing `.`: a pinned map with such a name is refused by
-//!   the kernel when it is pinned, at the end of the load, which is then rolled back.
+//! - bpffs refuses file names containing `.` (EPERM): a map that asks to be pinned and has
+//!   such a name is refused before anything is created ([`Rule::PinNameDot`]).
 //! - The [`OuterMap`] of a loaded outer map keeps its template without BTF, so
 //!   [`OuterMap::new_inner`] creates inner maps without BTF type ids. For values with special
 //!   fields (a `bpf_spin_lock`, a timer) the kernel compares their BTF layout and would refuse
@@ -37,6 +45,7 @@
 //! ```
 //!
 //! [`ObjectError`]: crate::elf::ObjectError
+//! [`Rule::PinNameDot`]: crate::elf::Rule::PinNameDot
 
 mod options;
 mod pins;
@@ -293,12 +302,8 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
         };
         to_pin.push((map, root.join(rel), planned.def.name.as_str()));
     }
-    pins::pin_all(&to_pin)?;
-    let unpin = || {
-        for (_, path, _) in &to_pin {
-            let _ = std::fs::remove_file(path);
-        }
-    };
+    let pinned = pins::pin_all(&to_pin)?;
+    let unpin = || pinned.undo();
     let previous = match previous_slots(&plan, &outers, &kept, &reused, options.reuse) {
         Ok(previous) => previous,
         Err(e) => {
@@ -329,6 +334,7 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
         }
     }
     drop(previous);
+    drop(pinned);
     drop(to_pin);
     let mut entries = Vec::with_capacity(plan.maps.len());
     for (i, planned) in plan.maps.iter().enumerate() {
@@ -622,6 +628,10 @@ fn fill_slots(
                         crate::stats::credit(calls);
                         result
                     }
+                    // Only reachable where panics unwind: the release profile has
+                    // `panic = "abort"`, so there a panicking thread ends the process before
+                    // `join` returns. Tests and debug builds unwind, and a panic in one thread
+                    // must still become an error of the load after the others are joined.
                     Err(_) => Err(fill_panicked()),
                 })
                 .collect()
@@ -637,6 +647,10 @@ fn fill_slots(
     Ok(filled)
 }
 
+/// The error of a slot-filling thread that panicked. Never built in release builds of this
+/// crate's binaries (`panic = "abort"` in `[profile.release]`: the process aborts instead); it
+/// matters for unwinding builds — tests, debug builds, and dependents whose own profile
+/// unwinds.
 fn fill_panicked() -> Error {
     Error::Io {
         path: PathBuf::from("<slot filling thread>"),

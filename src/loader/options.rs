@@ -36,6 +36,12 @@ pub(crate) struct MapOverride {
 /// How to load an object: where to pin, what to do with existing pins, and per-map changes
 /// (max_entries, flags, NUMA node, inner templates, maps to skip).
 ///
+/// Per-map options are checked against the object when it is loaded (or checked): one that
+/// names a map the object does not have, or a template for a map that is not a map of maps,
+/// is refused with [`Rule::UnusedOption`] rather than ignored.
+///
+/// [`Rule::UnusedOption`]: crate::elf::Rule::UnusedOption
+///
 /// ```
 /// use bpfmaps::loader::{LoadOptions, Reuse};
 /// use bpfmaps::{MapSpec, MapType};

@@ -100,34 +100,70 @@ fn first_inner(outer: &Map) -> Result<Option<Map>> {
     Ok(None)
 }
 
-/// Pins each `(map, path)`; on failure removes the pins made so far, so a failed load leaves
-/// nothing pinned that was not pinned before.
-pub(super) fn pin_all(pins: &[(&Map, PathBuf, &str)]) -> Result<()> {
-    let mut made: Vec<&Path> = Vec::with_capacity(pins.len());
+/// What [`pin_all`] made: the pins, and the directories it created for them (iproute2's
+/// `tc/globals`), in the order they were created.
+#[derive(Debug, Default)]
+pub(super) struct Pinned {
+    paths: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Pinned {
+    /// Removes the pins, then the directories, deepest (last created) first; a directory that
+    /// is not empty (something else was put there meanwhile) stays. This is the clean-up of a
+    /// load that has failed already: what cannot be removed is left.
+    pub(super) fn undo(&self) {
+        for path in &self.paths {
+            let _ = std::fs::remove_file(path);
+        }
+        for dir in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Pins each `(map, path)`, creating missing parent directories; on failure removes the pins
+/// and directories made so far, so a failed load leaves the pin root as it was.
+pub(super) fn pin_all(pins: &[(&Map, PathBuf, &str)]) -> Result<Pinned> {
+    let mut made = Pinned {
+        paths: Vec::with_capacity(pins.len()),
+        dirs: Vec::new(),
+    };
     for (map, path, name) in pins {
-        let ret = create_parent(path).and_then(|()| map.pin(path));
+        let ret = create_parent(path, &mut made.dirs).and_then(|()| map.pin(path));
         if let Err(e) = ret {
-            for done in made {
-                let _ = std::fs::remove_file(done);
-            }
+            made.undo();
             return Err(Error::Load {
                 map: (*name).to_owned(),
                 source: Box::new(e),
             });
         }
-        made.push(path);
+        made.paths.push(path.clone());
     }
-    Ok(())
+    Ok(made)
 }
 
-fn create_parent(path: &Path) -> Result<()> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-                path: dir.to_owned(),
-                source,
-            })
+/// Creates the missing directories above `path`, outermost first, recording each one this
+/// call created in `created` (one that appears meanwhile is not ours and is not recorded).
+fn create_parent(path: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && std::fs::symlink_metadata(d).is_err())
+        .collect();
+    for d in missing.into_iter().rev() {
+        match std::fs::create_dir(d) {
+            Ok(()) => created.push(d.to_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => {
+                return Err(Error::Io {
+                    path: d.to_owned(),
+                    source,
+                })
+            }
         }
-        _ => Ok(()),
     }
+    Ok(())
 }

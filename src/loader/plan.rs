@@ -119,7 +119,43 @@ fn template_rule(inner: &MapAttrs) -> Option<Rule> {
     None
 }
 
+/// Refuses options that would be silently ignored: a per-map option (override, template, skip)
+/// naming a map the object does not have, and a template for a map that is not a map of maps.
+/// Of several, the one naming the first map in name order is reported.
+fn check_options(object: &BpfObject, options: &LoadOptions<'_>) -> Result<()> {
+    let mut named: Vec<(&str, &'static str)> = Vec::new();
+    for (name, o) in &options.overrides {
+        let option = match (o.max_entries, o.flags, o.numa_node) {
+            (Some(_), _, _) => "max_entries",
+            (None, Some(_), _) => "flags",
+            _ => "numa_node",
+        };
+        named.push((name, option));
+    }
+    for (name, template) in &options.templates {
+        let option = match template {
+            TemplateOverride::Spec(_) => "template",
+            TemplateOverride::Map(_) => "template_map",
+        };
+        named.push((name, option));
+    }
+    named.extend(options.skip.iter().map(|name| (name.as_str(), "skip")));
+    named.sort_unstable();
+    for (name, option) in named {
+        let problem = match object.map(name) {
+            None => "the object has no map of that name",
+            Some(def) if option.starts_with("template") && !def.attrs.map_type.is_outer() => {
+                "it is not a map of maps, so it has no inner template"
+            }
+            Some(_) => continue,
+        };
+        return Err(rule(name, Rule::UnusedOption { option, problem }));
+    }
+    Ok(())
+}
+
 pub(crate) fn plan<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Plan<'o>> {
+    check_options(object, options)?;
     let mut maps = Vec::with_capacity(object.maps().len());
     for def in object.maps() {
         if options.skip.contains(&def.name) {
@@ -140,6 +176,11 @@ pub(crate) fn plan<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Resu
                     .into(),
             }
             .into());
+        }
+        // bpffs refuses a name with a dot (EPERM) when it is looked up as when it is pinned:
+        // say why here, rather than let the kernel's EPERM name no reason.
+        if pin.is_some() && name.contains('.') {
+            return Err(rule(name, Rule::PinNameDot));
         }
         let is_outer = def.attrs.map_type.is_outer();
         if !is_outer {
