@@ -1779,7 +1779,8 @@ fn load_a_legacy_libbpf_object_with_a_template_from_the_command_line() {
     let run = bpfmaps(&["load", &legacy, "--template", "legacy_hash=hash:4:8:16"]);
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("(given with --template)"),
+        run.stderr
+            .contains("(LoadOptions::template is --template on the command line)"),
         "{}",
         run.stderr
     );
