@@ -104,6 +104,8 @@ const REFUSED: &[&str] = &[
     "refuse_hash_slot_key.bpf.o",
     "refuse_inner_map_flag_on_hash.bpf.o",
     "refuse_inner_mismatch_entries.bpf.o",
+    "refuse_inner_mismatch_flags.bpf.o",
+    "refuse_inner_mismatch_key.bpf.o",
     "refuse_inner_mismatch_type.bpf.o",
     "refuse_inner_mismatch_value.bpf.o",
     "refuse_nested.bpf.o",
