@@ -167,3 +167,68 @@ fn create_parent(path: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MapSpec, MapType};
+
+    /// Every path under `dir`, relative to it.
+    fn listing(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut todo = vec![dir.to_owned()];
+        while let Some(d) = todo.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                out.push(path.strip_prefix(dir).unwrap().to_owned());
+                if path.is_dir() {
+                    todo.push(path);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_failed_pin_removes_the_earlier_pins_and_every_directory_made() {
+        if !crate::probe::can_create_maps() {
+            assert!(
+                std::env::var_os("BPFMAPS_REQUIRE_KERNEL").is_none(),
+                "BPFMAPS_REQUIRE_KERNEL is set and maps cannot be created"
+            );
+            return;
+        }
+        let root = std::env::temp_dir().join(format!("bpfmaps-pins-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        crate::pin::mount_bpffs(&root).unwrap();
+        let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1)).unwrap();
+        let blocker = root.join("blocker");
+        map.pin(&blocker).unwrap();
+        let before = listing(&root);
+        // The first pin makes a/b/c and pins there; the second needs a directory under a
+        // pin, which cannot be made (ENOTDIR).
+        let pins = [
+            (&map, root.join("a/b/c/first"), "first"),
+            (&map, root.join("blocker/d/second"), "second"),
+        ];
+        let err = pin_all(&pins).unwrap_err();
+        let after = listing(&root);
+        // And a successful one reports what it made, outermost first.
+        let made = pin_all(&pins[..1]).unwrap();
+        let dirs = made.dirs.clone();
+        made.undo();
+        let undone = listing(&root);
+        let _ = crate::pin::unmount(&root);
+        let _ = std::fs::remove_dir(&root);
+
+        assert!(
+            matches!(&err, Error::Load { map, source } if map == "second"
+                && matches!(&**source, Error::Io { path, .. } if *path == blocker.join("d"))),
+            "{err:?}"
+        );
+        assert_eq!(after, before);
+        assert_eq!(dirs, [root.join("a"), root.join("a/b"), root.join("a/b/c")]);
+        assert_eq!(undone, before);
+    }
+}
