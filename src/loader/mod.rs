@@ -51,6 +51,7 @@ mod options;
 mod pins;
 mod plan;
 
+use std::collections::HashSet;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -241,7 +242,8 @@ pub fn load<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Result<Load
     let btf = btf.map(Arc::new);
     // Slots of reused outer maps that are kept as they are, and the declared inner maps they
     // supply.
-    let mut kept: Vec<Vec<u32>> = vec![Vec::new(); plan.maps.len()];
+    // (A set: an outer map may declare very many slots, each looked up here.)
+    let mut kept: Vec<HashSet<u32>> = vec![HashSet::new(); plan.maps.len()];
     if options.reuse == Reuse::Keep {
         bind_kept_slots(&plan, &mut handles, &mut kept)?;
     }
@@ -477,7 +479,7 @@ fn create_outer(
 fn bind_kept_slots(
     plan: &Plan<'_>,
     handles: &mut [Option<Map>],
-    kept: &mut [Vec<u32>],
+    kept: &mut [HashSet<u32>],
 ) -> Result<()> {
     for (i, planned) in plan.maps.iter().enumerate() {
         let Some(outer_plan) = &planned.outer else {
@@ -494,7 +496,7 @@ fn bind_kept_slots(
             {
                 continue;
             }
-            kept[i].push(slot);
+            kept[i].insert(slot);
             let Some(id) = crate::MapId::new(u32::from_ne_bytes(id)) else {
                 continue;
             };
@@ -517,7 +519,7 @@ fn bind_kept_slots(
 fn slots_to_fill(
     plan: &Plan<'_>,
     i: usize,
-    kept: &[Vec<u32>],
+    kept: &[HashSet<u32>],
     reused: &[bool],
     reuse: Reuse,
 ) -> Vec<(u32, usize)> {
@@ -538,7 +540,7 @@ fn slots_to_fill(
 fn previous_slots(
     plan: &Plan<'_>,
     outers: &[Option<OuterMap>],
-    kept: &[Vec<u32>],
+    kept: &[HashSet<u32>],
     reused: &[bool],
     reuse: Reuse,
 ) -> Result<Vec<(usize, u32, Option<Map>)>> {
@@ -580,7 +582,7 @@ fn fill_slots(
     plan: &Plan<'_>,
     outers: &[Option<OuterMap>],
     handles: &[Option<Map>],
-    kept: &[Vec<u32>],
+    kept: &[HashSet<u32>],
     reused: &[bool],
     reuse: Reuse,
     of_reused: bool,
