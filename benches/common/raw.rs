@@ -25,7 +25,7 @@ use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bpfmaps::{Map, MapType};
+use bpfmaps::MapType;
 
 // ---------------------------------------------------------------------------------------------
 // Counting allocator.
@@ -254,7 +254,7 @@ pub struct RawMap<'a, K: Plain, V: Plain> {
 impl<'a, K: Plain, V: Plain> RawMap<'a, K, V> {
     /// Checks that `map`'s keys are `K`-sized and its values `V`-sized as the kernel copies
     /// them (so neither per-CPU, nor fd maps with a `V` other than 4 bytes).
-    pub fn of(map: &'a Map) -> Result<Self, String> {
+    pub fn of<F: AsFd>(map: &'a F) -> Result<Self, String> {
         let mut buf = MapInfoBuf::default();
         info(map.as_fd(), &mut buf).map_err(|e| format!("info: errno {e}"))?;
         // bpf_map_info: type, id, key_size, value_size (u32 each) are the first 16 bytes.

@@ -85,6 +85,9 @@ pub struct Pair {
     pub calls_per_op: f64,
     /// Whether this counts as an element operation (zero allocations expected).
     pub element_op: bool,
+    /// Whether the ratio target (within 1.05 of raw) applies: per-operation pairs, not the
+    /// loads, whose baselines do different work on purpose.
+    pub ratio_target: bool,
 }
 
 impl Pair {
@@ -108,6 +111,7 @@ impl Pair {
             allocs_per_op: allocs as f64 / ops.max(1) as f64,
             calls_per_op: calls as f64 / ops.max(1) as f64,
             element_op,
+            ratio_target: true,
         }
     }
 
@@ -230,12 +234,19 @@ impl Report {
     pub fn finish(&self) {
         if !self.pairs.is_empty() {
             println!("\n== targets");
-            let over: Vec<&Pair> = self.pairs.iter().filter(|p| p.ratio > 1.05).collect();
+            let over: Vec<&Pair> = self
+                .pairs
+                .iter()
+                .filter(|p| p.ratio_target && p.ratio > 1.05)
+                .collect();
             if over.is_empty() {
-                println!("every ratio within 1.05 of the raw syscall");
+                println!("every per-operation ratio within 1.05 of the raw syscall");
             } else {
                 for p in over {
-                    println!("ratio above 1.05: {} ({:.3})", p.name, p.ratio);
+                    println!(
+                        "per-operation ratio above 1.05: {} ({:.3})",
+                        p.name, p.ratio
+                    );
                 }
             }
             let allocating: Vec<&Pair> = self
