@@ -13,18 +13,19 @@ use std::os::fd::{AsFd, AsRawFd};
 
 use bpfmaps::{Map, MapId, MapSpec, MapType, OuterMap, UpdateFlags};
 use common::raw::{self, CreateAttr, RawMap};
-use common::report::{ctx, measure, paired, Pair, Report};
+use common::report::{ctx, measure, paired, Pair, Report, Sample};
 
 /// Entries of the main hash map.
 const N: u32 = 65536;
 /// Elements per batch call.
 const BATCH: usize = 4096;
-/// Operations per pass of the per-element measurements.
-const PASS: u32 = 2048;
-/// Rounds (pairs of passes) of the per-element measurements: four sweeps over the keys.
-const ROUNDS: usize = 64;
-/// Rounds of the measurements whose pass walks the whole map.
-const WALK_ROUNDS: usize = 11;
+/// Operations per pass of the per-element measurements: short (~0.1 ms), so that a pass is
+/// seldom interrupted by other processes, and the passes of a round run close together.
+const PASS: u32 = 256;
+/// Rounds (pairs of passes) of the per-element measurements: two sweeps over the keys.
+const ROUNDS: usize = 512;
+/// Whole walks of the map for the iteration measurements.
+const WALKS: usize = 2;
 /// `BPF_ANY`.
 const ANY: u64 = 0;
 
@@ -207,89 +208,171 @@ fn hash_ops(report: &mut Report) -> Result<(), String> {
     Ok(())
 }
 
+/// Keys per timed segment of a walk.
+const SEGMENT: usize = 256;
+
+/// Walks the map `walks` times through the crate and through raw calls side by side: a
+/// segment of `steps` steps of one walk, timed, then a segment of the other (which one goes
+/// first alternates). Each step returns the elements it visited, 0 at the end of its walk; the
+/// pairs of segments that both visited something are the samples.
+fn side_by_side<A, B>(
+    walks: usize,
+    steps: usize,
+    mut start_crate: impl FnMut() -> A,
+    mut start_raw: impl FnMut() -> B,
+    mut step_crate: impl FnMut(&mut A) -> Result<u64, String>,
+    mut step_raw: impl FnMut(&mut B) -> Result<u64, String>,
+) -> Result<(Vec<Sample>, Vec<Sample>), String> {
+    fn segment<T>(
+        walk: &mut T,
+        steps: usize,
+        step: &mut impl FnMut(&mut T) -> Result<u64, String>,
+    ) -> Result<Sample, String> {
+        let mut visited = 0;
+        let mut sample = measure(1, || {
+            for _ in 0..steps {
+                match step(walk)? {
+                    0 => break,
+                    n => visited += n,
+                }
+            }
+            Ok(())
+        })?;
+        sample.ops = visited;
+        Ok(sample)
+    }
+    let (mut cs, mut rs) = (Vec::new(), Vec::new());
+    let (mut total_c, mut total_r) = (0, 0);
+    for walk in 0..walks {
+        let (mut a, mut b) = (start_crate(), start_raw());
+        for i in 0.. {
+            let (c, r) = if (walk + i) % 2 == 0 {
+                let c = segment(&mut a, steps, &mut step_crate)?;
+                (c, segment(&mut b, steps, &mut step_raw)?)
+            } else {
+                let r = segment(&mut b, steps, &mut step_raw)?;
+                (segment(&mut a, steps, &mut step_crate)?, r)
+            };
+            total_c += c.ops;
+            total_r += r.ops;
+            if c.ops == 0 || r.ops == 0 {
+                break;
+            }
+            cs.push(c);
+            rs.push(r);
+        }
+    }
+    if total_c != total_r {
+        return Err(format!(
+            "the walks disagree: {total_c} elements through the crate, {total_r} raw"
+        ));
+    }
+    Ok((cs, rs))
+}
+
+/// A raw `GET_NEXT_KEY` walk.
+struct RawWalk {
+    key: u32,
+    started: bool,
+    done: bool,
+}
+
+impl RawWalk {
+    fn new() -> RawWalk {
+        RawWalk {
+            key: 0,
+            started: false,
+            done: false,
+        }
+    }
+
+    fn next(&mut self, raw: &RawMap<'_, u32, u64>) -> Result<Option<u32>, String> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut next = 0u32;
+        let prev = if self.started { Some(&self.key) } else { None };
+        match raw.next_key(prev, &mut next) {
+            Ok(()) => {
+                self.started = true;
+                self.key = next;
+                Ok(Some(next))
+            }
+            Err(libc::ENOENT) => {
+                self.done = true;
+                Ok(None)
+            }
+            Err(e) => Err(errno("next_key")(e)),
+        }
+    }
+}
+
 fn iteration(report: &mut Report) -> Result<(), String> {
-    report.section(&format!("iteration over a {N}-entry HASH (GET_NEXT_KEY)"));
+    report.section(&format!(
+        "iteration over a {N}-entry HASH (GET_NEXT_KEY), timed in segments of {SEGMENT} keys"
+    ));
     let map = filled_hash("bench_iter", N)?;
     let raw = RawMap::<u32, u64>::of(&map)?;
-    let ops = u64::from(N);
-    let expect = |n: u32| {
-        if n == N {
+    let check = |n: usize| {
+        let seen = n as u64 * SEGMENT as u64 / WALKS as u64;
+        if seen == u64::from(N) {
             Ok(())
         } else {
-            Err(format!("walk saw {n} keys, not {N}"))
+            Err(format!("a walk saw {seen} keys, not {N}"))
         }
     };
 
     if report.wants("iter_keys") {
-        let (c, r) = paired(
-            WALK_ROUNDS,
-            ops,
-            |_| Ok(()),
-            |_| {
-                let mut n = 0;
-                for key in map.keys::<u32>() {
-                    black_box(key.map_err(ctx("keys"))?);
-                    n += 1;
+        let (c, r) = side_by_side(
+            WALKS,
+            SEGMENT,
+            || map.keys::<u32>(),
+            RawWalk::new,
+            |keys| match keys.next() {
+                Some(Ok(key)) => {
+                    black_box(key);
+                    Ok(1)
                 }
-                expect(n)
+                Some(Err(e)) => Err(format!("keys: {e}")),
+                None => Ok(0),
             },
-            |_| {
-                let mut n = 0;
-                let mut key = 0u32;
-                let mut next = 0u32;
-                let mut first = true;
-                loop {
-                    let prev = if first { None } else { Some(&key) };
-                    match raw.next_key(prev, &mut next) {
-                        Ok(()) => {}
-                        Err(libc::ENOENT) => break,
-                        Err(e) => return Err(errno("next_key")(e)),
-                    }
-                    first = false;
-                    key = black_box(next);
-                    n += 1;
+            |walk| match walk.next(&raw)? {
+                Some(key) => {
+                    black_box(key);
+                    Ok(1)
                 }
-                expect(n)
+                None => Ok(0),
             },
         )?;
+        check(c.len())?;
         report.pair(Pair::from_samples("iter_keys", &c, &r, true));
     }
 
     if report.wants("iter_entries") {
-        let (c, r) = paired(
-            WALK_ROUNDS,
-            ops,
-            |_| Ok(()),
-            |_| {
-                let mut n = 0;
-                for entry in map.iter::<u32, u64>() {
-                    black_box(entry.map_err(ctx("iter"))?);
-                    n += 1;
+        let (c, r) = side_by_side(
+            WALKS,
+            SEGMENT,
+            || map.iter::<u32, u64>(),
+            RawWalk::new,
+            |entries| match entries.next() {
+                Some(Ok(entry)) => {
+                    black_box(entry);
+                    Ok(1)
                 }
-                expect(n)
+                Some(Err(e)) => Err(format!("iter: {e}")),
+                None => Ok(0),
             },
-            |_| {
-                let mut n = 0;
-                let mut key = 0u32;
-                let mut next = 0u32;
-                let mut first = true;
-                loop {
-                    let prev = if first { None } else { Some(&key) };
-                    match raw.next_key(prev, &mut next) {
-                        Ok(()) => {}
-                        Err(libc::ENOENT) => break,
-                        Err(e) => return Err(errno("next_key")(e)),
-                    }
-                    first = false;
-                    key = next;
+            |walk| match walk.next(&raw)? {
+                Some(key) => {
                     let mut v = 0u64;
                     raw.lookup(&key, &mut v).map_err(errno("lookup"))?;
                     black_box((key, v));
-                    n += 1;
+                    Ok(1)
                 }
-                expect(n)
+                None => Ok(0),
             },
         )?;
+        check(c.len())?;
         report.pair(Pair::from_samples("iter_entries", &c, &r, true));
     }
     Ok(())
@@ -297,88 +380,94 @@ fn iteration(report: &mut Report) -> Result<(), String> {
 
 fn batches(report: &mut Report) -> Result<(), String> {
     report.section(&format!(
-        "batch operations on a {N}-entry HASH, {BATCH} elements per call (per element)"
+        "batch operations on a {N}-entry HASH, {BATCH} elements per call (per element; \
+         one call per pass)"
     ));
     let map = filled_hash("bench_batch", N)?;
     let raw = RawMap::<u32, u64>::of(&map)?;
-    let ops = u64::from(N);
     let keys: Vec<u32> = (0..N).collect();
     let values: Vec<u64> = (0..N).map(|k| u64::from(k) ^ 0x5a5a).collect();
+    let chunks = N as usize / BATCH;
+    let range = |p: usize| {
+        let lo = (p % chunks) * BATCH;
+        lo..lo + BATCH
+    };
 
     if report.wants("batch_update") {
         let (c, r) = paired(
-            WALK_ROUNDS,
-            ops,
+            64,
+            BATCH as u64,
             |_| Ok(()),
-            |_| {
-                for (k, v) in keys.chunks(BATCH).zip(values.chunks(BATCH)) {
-                    map.put_batch(k, v, UpdateFlags::ANY)
-                        .map_err(ctx("put_batch"))?;
-                }
-                Ok(())
+            |p| {
+                map.put_batch(&keys[range(p)], &values[range(p)], UpdateFlags::ANY)
+                    .map_err(ctx("put_batch"))
             },
-            |_| {
-                for (k, v) in keys.chunks(BATCH).zip(values.chunks(BATCH)) {
-                    let n = raw
-                        .update_batch(k, v)
-                        .map_err(|(e, _)| errno("update_batch")(e))?;
-                    if n as usize != k.len() {
-                        return Err(format!("update_batch wrote {n} of {}", k.len()));
-                    }
+            |p| {
+                let n = raw
+                    .update_batch(&keys[range(p)], &values[range(p)])
+                    .map_err(|(e, _)| errno("update_batch")(e))?;
+                if n as usize == BATCH {
+                    Ok(())
+                } else {
+                    Err(format!("update_batch wrote {n} of {BATCH}"))
                 }
-                Ok(())
             },
         )?;
         report.pair(Pair::from_samples("batch_update", &c, &r, true));
     }
 
     if report.wants("batch_lookup") {
+        // Whole walks, the crate's and the raw one call by call side by side.
+        struct RawBatch {
+            pos: u32,
+            started: bool,
+            done: bool,
+            keys: Vec<u32>,
+            values: Vec<u64>,
+        }
         let mut cursor = map.batch_cursor();
         let mut out_k = vec![0u32; BATCH];
         let mut out_v = vec![0u64; BATCH];
-        let mut raw_k = vec![0u32; BATCH];
-        let mut raw_v = vec![0u64; BATCH];
-        let expect = |n: usize| {
-            if n == N as usize {
-                Ok(())
-            } else {
-                Err(format!("batch walk saw {n} elements, not {N}"))
-            }
-        };
-        let (c, r) = paired(
-            WALK_ROUNDS,
-            ops,
-            |_| Ok(()),
-            |_| {
-                cursor.reset();
-                let mut n = 0;
-                while !cursor.is_done() {
-                    n += map
-                        .get_batch(&mut cursor, &mut out_k, &mut out_v)
-                        .map_err(ctx("get_batch"))?;
-                }
-                black_box((&out_k, &out_v));
-                expect(n)
+        let (c, r) = side_by_side(
+            8,
+            1,
+            || (),
+            || RawBatch {
+                pos: 0,
+                started: false,
+                done: false,
+                keys: vec![0; BATCH],
+                values: vec![0; BATCH],
             },
-            |_| {
-                let mut n = 0;
-                let (mut pos, mut out) = (0u32, 0u32);
-                let mut first = true;
-                loop {
-                    let in_batch = if first { None } else { Some(&pos) };
-                    match raw.lookup_batch(in_batch, &mut out, &mut raw_k, &mut raw_v) {
-                        Ok(got) => n += got as usize,
-                        Err((libc::ENOENT, got)) => {
-                            n += got as usize;
-                            break;
-                        }
-                        Err((e, _)) => return Err(errno("lookup_batch")(e)),
-                    }
-                    first = false;
-                    pos = out;
+            |()| {
+                if cursor.is_done() {
+                    cursor.reset();
+                    return Ok(0);
                 }
-                black_box((&raw_k, &raw_v));
-                expect(n)
+                let n = map
+                    .get_batch(&mut cursor, &mut out_k, &mut out_v)
+                    .map_err(ctx("get_batch"))?;
+                black_box((&out_k, &out_v));
+                Ok(n as u64)
+            },
+            |b| {
+                if b.done {
+                    return Ok(0);
+                }
+                let mut out = 0u32;
+                let in_batch = if b.started { Some(&b.pos) } else { None };
+                let n = match raw.lookup_batch(in_batch, &mut out, &mut b.keys, &mut b.values) {
+                    Ok(n) => n,
+                    Err((libc::ENOENT, n)) => {
+                        b.done = true;
+                        n
+                    }
+                    Err((e, _)) => return Err(errno("lookup_batch")(e)),
+                };
+                b.started = true;
+                b.pos = out;
+                black_box((&b.keys, &b.values));
+                Ok(u64::from(n))
             },
         )?;
         report.pair(Pair::from_samples("batch_lookup", &c, &r, true));
@@ -471,7 +560,7 @@ fn outer_ops(report: &mut Report) -> Result<(), String> {
     let ids: Vec<MapId> = inners.iter().map(Map::id).collect();
 
     if report.wants("outer_lookup") {
-        const L: u32 = 2048;
+        const L: u32 = 256;
         let (c, r) = paired(
             ROUNDS,
             u64::from(L),
@@ -499,7 +588,7 @@ fn outer_ops(report: &mut Report) -> Result<(), String> {
         report.pair(Pair::from_samples("outer_lookup_id", &c, &r, true));
     }
 
-    const O: usize = 1024;
+    const O: usize = 128;
     if report.wants("open_by_id") {
         let (c, r) = paired(
             ROUNDS,
@@ -524,7 +613,7 @@ fn outer_ops(report: &mut Report) -> Result<(), String> {
 
         // The same against a baseline that makes the same calls: GET_FD_BY_ID, then
         // OBJ_GET_INFO_BY_FD (which the crate makes to learn the key and value sizes it checks
-        // every element operation against), then close.
+        // every element operation against) and a read of the info, then close.
         let (c, r) = paired(
             ROUNDS,
             O as u64,
@@ -541,7 +630,8 @@ fn outer_ops(report: &mut Report) -> Result<(), String> {
                 for i in 0..O {
                     let fd = raw::open_by_id(ids[i % 16].get()).map_err(errno("fd_by_id"))?;
                     raw::info(fd.as_fd(), &mut info).map_err(errno("info"))?;
-                    black_box((&fd, &info));
+                    // Read what the crate keeps of it: type, id, sizes, flags, name.
+                    black_box((&fd, info[..5].iter().fold(0, |a, w| a ^ w)));
                 }
                 Ok(())
             },
@@ -572,7 +662,8 @@ fn outer_ops(report: &mut Report) -> Result<(), String> {
                         .map_err(errno("outer lookup"))?;
                     let fd = raw::open_by_id(id).map_err(errno("fd_by_id"))?;
                     raw::info(fd.as_fd(), &mut info).map_err(errno("info"))?;
-                    black_box((&fd, &info));
+                    // Read what the crate keeps of it: type, id, sizes, flags, name.
+                    black_box((&fd, info[..5].iter().fold(0, |a, w| a ^ w)));
                 }
                 Ok(())
             },
@@ -632,9 +723,9 @@ fn outer_ops(report: &mut Report) -> Result<(), String> {
 /// Lookup and update cost against the number of entries.
 fn growth(report: &mut Report) -> Result<(), String> {
     report.section(
-        "growth: HASH u32 -> u64 at 1K, 64K and 1M entries (2048 ops per pass, 48 rounds)",
+        "growth: HASH u32 -> u64 at 1K, 64K and 1M entries (256 ops per pass, 256 rounds)",
     );
-    const OPS: u32 = 2048;
+    const OPS: u32 = 256;
     for (label, entries) in [("1k", 1u32 << 10), ("64k", 1 << 16), ("1m", 1 << 20)] {
         let lookup = format!("grow_lookup_{label}");
         let update = format!("grow_update_{label}");
@@ -652,7 +743,7 @@ fn growth(report: &mut Report) -> Result<(), String> {
         };
         if report.wants(&lookup) {
             let (c, r) = paired(
-                48,
+                256,
                 u64::from(OPS),
                 |_| Ok(()),
                 |p| {
@@ -677,7 +768,7 @@ fn growth(report: &mut Report) -> Result<(), String> {
         }
         if report.wants(&update) {
             let (c, r) = paired(
-                48,
+                256,
                 u64::from(OPS),
                 |_| Ok(()),
                 |p| {
