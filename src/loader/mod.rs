@@ -429,15 +429,30 @@ fn create(
     btf_ids: (u32, u32),
     btf: Option<&LoadedBtf>,
 ) -> Result<(Map, bool)> {
+    with_btf_or_without(planned, spec, btf_ids, btf, |spec, btf| match btf {
+        Some(btf) => Map::create_with_btf(spec, btf),
+        None => Map::create(spec),
+    })
+}
+
+/// Runs `make` with the BTF and its type ids where the map can have them, and once more
+/// without if the kernel refuses that; says whether the BTF was used.
+fn with_btf_or_without<T>(
+    planned: &PlannedMap<'_>,
+    spec: &MapSpec,
+    btf_ids: (u32, u32),
+    btf: Option<&LoadedBtf>,
+    make: impl Fn(&MapSpec, Option<&LoadedBtf>) -> Result<T>,
+) -> Result<(T, bool)> {
     let wants_btf = btf_ids != (0, 0) && spec.map_type().takes_btf_ids();
     if let (Some(btf), true) = (btf, wants_btf) {
         let with_ids = spec.clone().with_btf_type_ids(btf_ids.0, btf_ids.1);
-        if let Ok(map) = Map::create_with_btf(&with_ids, btf) {
-            return Ok((map, true));
+        if let Ok(made) = make(&with_ids, Some(btf)) {
+            return Ok((made, true));
         }
     }
-    let map = Map::create(spec).map_err(|e| load_error(planned, e))?;
-    Ok((map, false))
+    let made = make(spec, None).map_err(|e| load_error(planned, e))?;
+    Ok((made, false))
 }
 
 fn template_spec(template: &PlannedTemplate<'_>) -> MapSpec {
@@ -460,12 +475,16 @@ fn create_outer(
 ) -> Result<OuterMap> {
     match template {
         PlannedTemplate::Spec(spec, ids) => {
-            let (template_map, used_btf) = create(planned, spec, *ids, btf.map(|b| &**b))?;
+            // The template needs no handle: its fd goes to the kernel once, then closes.
+            let (template, used_btf) =
+                with_btf_or_without(planned, spec, *ids, btf.map(|b| &**b), |spec, btf| {
+                    Map::create_fd(spec, btf.map(AsFd::as_fd))
+                })?;
             let inner_btf = match (used_btf, btf) {
                 (true, Some(btf)) => Some(InnerBtf::new(Arc::clone(btf), *ids)),
                 _ => None,
             };
-            OuterMap::create_known(&planned.spec, &template_map, spec.clone(), inner_btf)
+            OuterMap::create_known(&planned.spec, template.as_fd(), spec.clone(), inner_btf)
                 .map_err(|e| load_error(planned, e))
         }
         PlannedTemplate::Map(fd, _) => {

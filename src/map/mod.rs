@@ -59,14 +59,8 @@ impl Map {
     /// One fd, owned by the returned `Map`.
     #[doc(alias = "BPF_MAP_CREATE")]
     pub fn create(spec: &MapSpec) -> Result<Map> {
-        if spec.map_type().is_outer() {
-            return Err(spec.refuse(Refusal::OuterNeedsTemplate));
-        }
-        if spec.has_btf_ids() {
-            return Err(spec.refuse(Refusal::BtfIdsWithoutBtf));
-        }
-        spec.check_common()?;
-        Self::create_raw(spec, spec.to_attr())
+        let fd = Self::create_fd(spec, None)?;
+        Self::from_created(fd, Command::MAP_CREATE, Target::Map(spec.label()))
     }
 
     /// `bpf(BPF_MAP_CREATE, spec, btf_fd)` — creates a map whose key and value are described by
@@ -76,13 +70,26 @@ impl Map {
     ///
     /// As [`Map::create`].
     pub fn create_with_btf(spec: &MapSpec, btf: impl AsFd) -> Result<Map> {
+        let fd = Self::create_fd(spec, Some(btf.as_fd()))?;
+        Self::from_created(fd, Command::MAP_CREATE, Target::Map(spec.label()))
+    }
+
+    /// The checks of a map that is not an outer map, then `BPF_MAP_CREATE`: the fd alone, with
+    /// no info query — all an inner template needs, which is handed to the kernel once and
+    /// closed.
+    pub(crate) fn create_fd(spec: &MapSpec, btf: Option<BorrowedFd<'_>>) -> Result<OwnedFd> {
         if spec.map_type().is_outer() {
             return Err(spec.refuse(Refusal::OuterNeedsTemplate));
         }
+        if btf.is_none() && spec.has_btf_ids() {
+            return Err(spec.refuse(Refusal::BtfIdsWithoutBtf));
+        }
         spec.check_common()?;
         let mut attr = spec.to_attr();
-        attr.btf_fd = btf.as_fd().as_raw_fd_u32();
-        Self::create_raw(spec, attr)
+        if let Some(btf) = btf {
+            attr.btf_fd = btf.as_raw_fd_u32();
+        }
+        sys::map_create(&attr).map_err(|errno| crate::probe::explain_create(spec, errno))
     }
 
     /// Creates a map from a finished attribute struct; the caller has checked the spec.

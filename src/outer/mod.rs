@@ -87,9 +87,9 @@ impl OuterMap {
         match template.into() {
             InnerTemplate::Spec(inner) => {
                 inner.check_inner()?;
-                let template_map = Map::create(inner)?;
-                let map = Self::create_outer(spec, template_map.as_fd())?;
-                // `template_map` drops here: the kernel has copied what it needs.
+                let template = Map::create_fd(inner, None)?;
+                let map = Self::create_outer(spec, template.as_fd())?;
+                // `template` drops here: the kernel has copied what it needs.
                 Ok(Self::new(
                     map,
                     Some(inner.clone().with_map_name(Default::default())),
@@ -116,12 +116,12 @@ impl OuterMap {
     /// `spec` and the template.
     pub(crate) fn create_known(
         spec: &MapSpec,
-        template: &Map,
+        template: BorrowedFd<'_>,
         keep: MapSpec,
         inner_btf: Option<InnerBtf>,
     ) -> Result<OuterMap> {
         spec.check_outer()?;
-        let map = Self::create_outer(spec, template.as_fd())?;
+        let map = Self::create_outer(spec, template)?;
         let mut outer = Self::new(map, Some(keep));
         outer.inner_btf = inner_btf;
         Ok(outer)
