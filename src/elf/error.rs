@@ -189,6 +189,19 @@ pub enum Rule {
     /// An iproute2 outer map whose `inner_id` names no map.
     #[error("iproute2 inner_id {0} names no map in the object")]
     InnerIdMissing(u32),
+    /// iproute2 slots beyond what the object's size can account for: every outer map that
+    /// names an `inner_id` gets every entry with that id as a slot, so a hostile object of n
+    /// entries could declare about n² slots.
+    #[error(
+        "the iproute2 inner_id links declare {slots} slots in all, more than the {limit} an \
+         object of this many entries may (several outer maps share one inner_id)"
+    )]
+    TooManySlots {
+        /// Slots the links would make.
+        slots: u64,
+        /// The most allowed for this object.
+        limit: u64,
+    },
     /// Something the kernel would refuse at creation.
     #[error("{0}")]
     Refused(Refusal),

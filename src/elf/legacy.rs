@@ -191,6 +191,11 @@ fn link_samples(
 
 /// iproute2: the map whose `id` is an outer map's `inner_id` is its template, and goes into it
 /// at key `inner_idx`.
+/// The iproute2 slots an object may declare: a few per entry (outer maps may share an
+/// `inner_id`, each then getting all its inner maps), plus a floor for small objects.
+const MAX_SLOTS_PER_ENTRY: u64 = 8;
+const MIN_SLOT_LIMIT: u64 = 1024;
+
 fn link_iproute2(entries: &[Entry], maps: &mut [MapDef]) -> Result<(), ObjectError> {
     // Built once, so that linking n maps is not n scans of n entries: `id` → the first entry
     // with it (the template), and → every entry with it that goes into a slot, in entry order.
@@ -201,6 +206,21 @@ fn link_iproute2(entries: &[Entry], maps: &mut [MapDef]) -> Result<(), ObjectErr
         template_of.entry(id).or_insert(j);
         if entry_inner_id == 0 && inner_idx != NO_SLOT {
             slotted.entry(id).or_default().push((inner_idx, j));
+        }
+    }
+    // Before any slot is made: the total is bounded by the input's size, not its square.
+    let limit = MAX_SLOTS_PER_ENTRY * entries.len() as u64 + MIN_SLOT_LIMIT;
+    let mut slots = 0u64;
+    for (i, map) in maps.iter().enumerate() {
+        let inner_id = entries[i].words[7];
+        if map.is_outer() && inner_id != 0 {
+            slots += slotted.get(&inner_id).map_or(0, |s| s.len() as u64);
+            if slots > limit {
+                return Err(ObjectError::Rule {
+                    map: map.name.clone(),
+                    rule: Rule::TooManySlots { slots, limit },
+                });
+            }
         }
     }
     for i in 0..maps.len() {
@@ -223,4 +243,77 @@ fn link_iproute2(entries: &[Entry], maps: &mut [MapDef]) -> Result<(), ObjectErr
         maps[i].slots.sort_by_key(|s| s.index);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// iproute2 entries: `(type, id, inner_id, inner_idx)`, every size 4, 64 entries max.
+    fn iproute2(defs: &[(MapType, u32, u32, u32)]) -> (Vec<Entry>, Vec<MapDef>) {
+        let entries: Vec<Entry> = defs
+            .iter()
+            .enumerate()
+            .map(|(i, &(t, id, inner_id, inner_idx))| Entry {
+                name: format!("m{i}"),
+                offset: 36 * i as u64,
+                size: 36,
+                words: [t.as_raw(), 4, 4, 64, 0, id, 0, inner_id, inner_idx],
+            })
+            .collect();
+        let maps = entries
+            .iter()
+            .map(|e| MapDef {
+                name: e.name.clone(),
+                source: DefSource::Legacy(LegacyLayout::Iproute2),
+                attrs: attrs_of(e, LegacyLayout::Iproute2),
+                inner_from: None,
+                slots: Vec::new(),
+                offset: e.offset,
+                size: e.size,
+            })
+            .collect();
+        (entries, maps)
+    }
+
+    #[test]
+    fn outer_maps_sharing_an_inner_id_get_every_inner_map_up_to_a_bound() {
+        // Two outer maps naming id 1 both get both of its inner maps, as iproute2 does.
+        let mut defs = vec![
+            (MapType::HASH, 1, 0, 0),
+            (MapType::HASH, 1, 0, 3),
+            (MapType::ARRAY_OF_MAPS, 2, 1, NO_SLOT),
+            (MapType::ARRAY_OF_MAPS, 3, 1, NO_SLOT),
+        ];
+        let (entries, mut maps) = iproute2(&defs);
+        link_iproute2(&entries, &mut maps).unwrap();
+        for outer in &maps[2..] {
+            let slots: Vec<(u32, &str)> = outer
+                .slots
+                .iter()
+                .map(|s| (s.index, s.map.as_str()))
+                .collect();
+            assert_eq!(slots, [(0, "m0"), (3, "m1")]);
+        }
+
+        // n inner maps and n outer maps all on one id would be n² slots: refused by a bound
+        // linear in the number of entries, before any slot is made.
+        let n = 200;
+        defs = (0..n).map(|i| (MapType::HASH, 1, 0, i)).collect();
+        defs.extend((0..n).map(|_| (MapType::ARRAY_OF_MAPS, 2, 1, NO_SLOT)));
+        let (entries, mut maps) = iproute2(&defs);
+        let err = link_iproute2(&entries, &mut maps).unwrap_err();
+        let limit = MAX_SLOTS_PER_ENTRY * 2 * u64::from(n) + MIN_SLOT_LIMIT;
+        match err {
+            ObjectError::Rule {
+                rule: Rule::TooManySlots { slots, limit: l },
+                ..
+            } => {
+                assert_eq!(l, limit);
+                assert!(slots > limit && slots <= limit + u64::from(n), "{slots}");
+            }
+            other => panic!("expected TooManySlots, got {other:?}"),
+        }
+        assert!(maps.iter().all(|m| m.slots.is_empty()));
+    }
 }
