@@ -575,6 +575,114 @@ impl Run {
         }
     }
 
+    /// `BPF_MAP_UPDATE_BATCH` (arrays of maps): the elements in order, up to the first
+    /// failure, which is reported with the number done before it.
+    fn expect_batch_update(
+        &self,
+        values: &[(u32, (MapId, Shape))],
+        mode: UpdateMode,
+    ) -> (Answer, BTreeMap<u32, (MapId, Shape)>) {
+        let mut slots = self.model.slots.clone();
+        for (done, &(key, value)) in values.iter().enumerate() {
+            if let Err(errno) = self.expect_update(&mut slots, key, value, mode) {
+                return (Answer::Batch { done, errno }, slots);
+            }
+        }
+        (ok(), slots)
+    }
+
+    /// A hash of maps has no `BPF_MAP_UPDATE_BATCH` (the kernel refuses it), so the crate
+    /// issues single updates from several threads at once: every element is tried, the first
+    /// failure in element order is reported with the number of successes. Which new keys get
+    /// the last free places of a full map is a race: every possibility is returned.
+    fn expect_parallel_updates(
+        &self,
+        values: &[(u32, (MapId, Shape))],
+        mode: UpdateMode,
+    ) -> Vec<(Answer, BTreeMap<u32, (MapId, Shape)>)> {
+        let present = |k: &u32| self.model.slots.contains_key(k);
+        // Per element: decided by its mode alone, or a new key that needs a free place.
+        let mut fixed: Vec<Option<Result<(), Errno>>> = Vec::new();
+        let mut new_keys = Vec::new();
+        for (i, (key, _)) in values.iter().enumerate() {
+            fixed.push(match mode {
+                UpdateMode::NoExist if present(key) => Some(Err(Errno::EEXIST)),
+                UpdateMode::Exist if !present(key) => Some(Err(Errno::ENOENT)),
+                _ if present(key) => Some(Ok(())),
+                _ => {
+                    new_keys.push(i);
+                    None
+                }
+            });
+        }
+        let free = (self.setup.outer_max as usize).saturating_sub(self.model.slots.len());
+        let winners = free.min(new_keys.len());
+        let mut outcomes = Vec::new();
+        for mask in 0u32..(1 << new_keys.len()) {
+            if mask.count_ones() as usize != winners {
+                continue;
+            }
+            let mut results = fixed.clone();
+            for (bit, &i) in new_keys.iter().enumerate() {
+                results[i] = Some(if mask & (1 << bit) != 0 {
+                    Ok(())
+                } else {
+                    Err(Errno::E2BIG)
+                });
+            }
+            let mut slots = self.model.slots.clone();
+            let mut done = 0;
+            let mut first = None;
+            for (result, &(key, value)) in results.iter().zip(values) {
+                match result {
+                    Some(Ok(())) => {
+                        done += 1;
+                        slots.insert(key, value);
+                    }
+                    Some(Err(errno)) => first = first.or(Some(*errno)),
+                    None => unreachable!("every element was decided"),
+                }
+            }
+            let answer = match first {
+                None => ok(),
+                Some(errno) => Answer::Batch { done, errno },
+            };
+            outcomes.push((answer, slots));
+        }
+        outcomes
+    }
+
+    /// Several outcomes give the crate's answer: the kernel's slots for `keys` say which
+    /// happened (and must be one of them).
+    fn settle_race(
+        &self,
+        i: usize,
+        op: &Op,
+        outcomes: &[(Answer, BTreeMap<u32, (MapId, Shape)>)],
+        got: &Answer,
+        keys: &[u32],
+    ) -> BTreeMap<u32, (MapId, Shape)> {
+        let kernel: Vec<Option<MapId>> = keys
+            .iter()
+            .map(|k| self.outer.lookup(k).expect("lookup after a batch"))
+            .collect();
+        let found = outcomes.iter().find(|(answer, slots)| {
+            answer == got
+                && keys
+                    .iter()
+                    .zip(&kernel)
+                    .all(|(k, id)| slots.get(k).map(|s| s.0) == *id)
+        });
+        match found {
+            Some((_, slots)) => slots.clone(),
+            None => {
+                let expected = Answer::Other(format!("slots {keys:?} as in one of {outcomes:?}"));
+                self.compare(i, op, &expected, &Answer::Other(format!("{kernel:?}")));
+                unreachable!("compare panics on a difference");
+            }
+        }
+    }
+
     fn slots_text(&self) -> String {
         format!(
             "{:?}",
@@ -714,37 +822,49 @@ impl Run {
                     return;
                 }
                 let mode = MODES[usize::from(*mode) % MODES.len()];
-                let picked: Vec<(u32, usize)> = entries
+                let mut picked: Vec<(u32, usize)> = entries
                     .iter()
                     .map(|&(k, h)| (self.key(k), usize::from(h) % self.handles.len()))
                     .collect();
-                let mut slots = self.model.slots.clone();
+                if !self.is_array() {
+                    // Concurrent single updates (below): a key given twice would race.
+                    let mut seen = BTreeSet::new();
+                    picked.retain(|&(k, _)| seen.insert(k));
+                }
+                let values: Vec<(u32, (MapId, Shape))> = picked
+                    .iter()
+                    .map(|&(k, h)| (k, (self.handles[h].map.id(), self.handles[h].shape)))
+                    .collect();
                 let refusal = picked
                     .iter()
                     .find_map(|&(_, h)| self.expect_fits(&self.handles[h].shape).err());
-                let expected = match refusal.clone() {
-                    Some(refused) => refused,
-                    None => {
-                        let mut answer = ok();
-                        for (done, &(key, h)) in picked.iter().enumerate() {
-                            let value = (self.handles[h].map.id(), self.handles[h].shape);
-                            if let Err(errno) = self.expect_update(&mut slots, key, value, mode) {
-                                answer = Answer::Batch { done, errno };
-                                break;
-                            }
-                        }
-                        answer
-                    }
+                // Each possible answer with the slots it leaves.
+                let outcomes = match refusal {
+                    Some(refused) => vec![(refused, self.model.slots.clone())],
+                    None if self.is_array() => vec![self.expect_batch_update(&values, mode)],
+                    None => self.expect_parallel_updates(&values, mode),
                 };
                 let keys: Vec<u32> = picked.iter().map(|p| p.0).collect();
                 let inners: Vec<&Map> = picked.iter().map(|p| &self.handles[p.1].map).collect();
                 let got = self
                     .outer
                     .insert_batch_with(&keys, &inners, update_flags(mode));
-                self.check(i, op, expected, &got, |_| String::new());
-                if refusal.is_none() {
-                    self.model.slots = slots;
-                }
+                let got = match &got {
+                    Ok(()) => ok(),
+                    Err(e) => answer_of(e),
+                };
+                let mut fitting = outcomes.iter().filter(|(answer, _)| *answer == got);
+                let slots = match (fitting.next(), fitting.next()) {
+                    (Some((_, slots)), None) => slots.clone(),
+                    (Some(_), Some(_)) => self.settle_race(i, op, &outcomes, &got, &keys),
+                    (None, _) => {
+                        let answers: Vec<_> = outcomes.iter().map(|o| &o.0).collect();
+                        let expected = Answer::Other(format!("one of {answers:?}"));
+                        self.compare(i, op, &expected, &got);
+                        unreachable!("compare panics on a difference");
+                    }
+                };
+                self.model.slots = slots;
             }
             Op::RemoveBatch(raw) => {
                 let mut keys: Vec<u32> = Vec::new();
