@@ -335,10 +335,16 @@ fn ok() -> Answer {
     Answer::Ok(String::new())
 }
 
+/// What the model has in each slot: the inner map's id and shape.
+type Slots = BTreeMap<u32, (MapId, Shape)>;
+
+/// A possible answer of an operation, with the slots it leaves.
+type Outcome = (Answer, Slots);
+
 /// The model's state: what is in each slot.
 #[derive(Debug, Clone, Default)]
 struct Model {
-    slots: BTreeMap<u32, (MapId, Shape)>,
+    slots: Slots,
 }
 
 /// A handle the sequence holds: the real map and the shape the model gave it.
@@ -536,7 +542,7 @@ impl Run {
     /// to `slots` when it succeeds.
     fn expect_update(
         &self,
-        slots: &mut BTreeMap<u32, (MapId, Shape)>,
+        slots: &mut Slots,
         key: u32,
         value: (MapId, Shape),
         mode: UpdateMode,
@@ -577,11 +583,7 @@ impl Run {
 
     /// `BPF_MAP_UPDATE_BATCH` (arrays of maps): the elements in order, up to the first
     /// failure, which is reported with the number done before it.
-    fn expect_batch_update(
-        &self,
-        values: &[(u32, (MapId, Shape))],
-        mode: UpdateMode,
-    ) -> (Answer, BTreeMap<u32, (MapId, Shape)>) {
+    fn expect_batch_update(&self, values: &[(u32, (MapId, Shape))], mode: UpdateMode) -> Outcome {
         let mut slots = self.model.slots.clone();
         for (done, &(key, value)) in values.iter().enumerate() {
             if let Err(errno) = self.expect_update(&mut slots, key, value, mode) {
@@ -599,7 +601,7 @@ impl Run {
         &self,
         values: &[(u32, (MapId, Shape))],
         mode: UpdateMode,
-    ) -> Vec<(Answer, BTreeMap<u32, (MapId, Shape)>)> {
+    ) -> Vec<Outcome> {
         let present = |k: &u32| self.model.slots.contains_key(k);
         // Per element: decided by its mode alone, or a new key that needs a free place.
         let mut fixed: Vec<Option<Result<(), Errno>>> = Vec::new();
@@ -658,10 +660,10 @@ impl Run {
         &self,
         i: usize,
         op: &Op,
-        outcomes: &[(Answer, BTreeMap<u32, (MapId, Shape)>)],
+        outcomes: &[Outcome],
         got: &Answer,
         keys: &[u32],
-    ) -> BTreeMap<u32, (MapId, Shape)> {
+    ) -> Slots {
         let kernel: Vec<Option<MapId>> = keys
             .iter()
             .map(|k| self.outer.lookup(k).expect("lookup after a batch"))
