@@ -593,10 +593,10 @@ impl Run {
         (ok(), slots)
     }
 
-    /// A hash of maps has no `BPF_MAP_UPDATE_BATCH` (the kernel refuses it), so the crate
+    /// The kernel's batch update takes no `BPF_NOEXIST` or `BPF_EXIST`, so for those the crate
     /// issues single updates from several threads at once: every element is tried, the first
-    /// failure in element order is reported with the number of successes. Which new keys get
-    /// the last free places of a full map is a race: every possibility is returned.
+    /// failure in element order is reported with the number of successes. Which new keys of a
+    /// hash get its last free places is a race: every possibility is returned.
     fn expect_parallel_updates(
         &self,
         values: &[(u32, (MapId, Shape))],
@@ -606,7 +606,14 @@ impl Run {
         // Per element: decided by its mode alone, or a new key that needs a free place.
         let mut fixed: Vec<Option<Result<(), Errno>>> = Vec::new();
         let mut new_keys = Vec::new();
-        for (i, (key, _)) in values.iter().enumerate() {
+        for (i, &(key, value)) in values.iter().enumerate() {
+            if self.is_array() {
+                // Array slots are independent of each other.
+                let mut scratch = self.model.slots.clone();
+                fixed.push(Some(self.expect_update(&mut scratch, key, value, mode)));
+                continue;
+            }
+            let key = &key;
             fixed.push(match mode {
                 UpdateMode::NoExist if present(key) => Some(Err(Errno::EEXIST)),
                 UpdateMode::Exist if !present(key) => Some(Err(Errno::ENOENT)),
@@ -828,7 +835,7 @@ impl Run {
                     .iter()
                     .map(|&(k, h)| (self.key(k), usize::from(h) % self.handles.len()))
                     .collect();
-                if !self.is_array() {
+                if mode != UpdateMode::Any {
                     // Concurrent single updates (below): a key given twice would race.
                     let mut seen = BTreeSet::new();
                     picked.retain(|&(k, _)| seen.insert(k));
@@ -843,7 +850,9 @@ impl Run {
                 // Each possible answer with the slots it leaves.
                 let outcomes = match refusal {
                     Some(refused) => vec![(refused, self.model.slots.clone())],
-                    None if self.is_array() => vec![self.expect_batch_update(&values, mode)],
+                    None if mode == UpdateMode::Any => {
+                        vec![self.expect_batch_update(&values, mode)]
+                    }
                     None => self.expect_parallel_updates(&values, mode),
                 };
                 let keys: Vec<u32> = picked.iter().map(|p| p.0).collect();
