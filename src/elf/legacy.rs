@@ -241,6 +241,13 @@ fn link_iproute2(entries: &[Entry], maps: &mut [MapDef]) -> Result<(), ObjectErr
             maps[i].slots.push(Slot { index, map });
         }
         maps[i].slots.sort_by_key(|s| s.index);
+        // Two inner maps naming the same `inner_idx`: refused, as `.rel.maps` slots are.
+        if let Some(pair) = maps[i].slots.windows(2).find(|w| w[0].index == w[1].index) {
+            return Err(ObjectError::Rule {
+                map: maps[i].name.clone(),
+                rule: Rule::DuplicateSlot(pair[0].index),
+            });
+        }
     }
     Ok(())
 }
