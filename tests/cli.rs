@@ -1682,7 +1682,7 @@ fn inspect_and_load_refuse_a_fifo_without_waiting_for_a_writer() {
             assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
             assert!(
                 run.stderr
-                    .contains(&format!("{fifo}: a FIFO (named pipe), not a regular file")),
+                    .contains(&format!("{fifo}: not a regular file but a FIFO")),
                 "{args:?}: {}",
                 run.stderr
             );

@@ -20,7 +20,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let object_name = crate::object_name(file);
-    let opened = crate::refuse_unless_regular(file).and_then(|()| BpfObject::open(file));
+    let opened = BpfObject::open(file);
     let object = match opened {
         Ok(object) => object,
         Err(e) => {

@@ -27,7 +27,7 @@ pub struct Request<'a> {
 
 pub fn run(req: &Request<'_>, out: &mut impl Write) -> Result<(), Failure> {
     let object_name = crate::object_name(req.file);
-    let opened = crate::refuse_unless_regular(req.file).and_then(|()| BpfObject::open(req.file));
+    let opened = BpfObject::open(req.file);
     let object = match opened {
         Ok(object) => object,
         Err(e) => {

@@ -107,36 +107,6 @@ fn object_name(file: &Path) -> String {
     )
 }
 
-/// Refuses `file` unless it is a regular file (after symlinks), looking with `stat(2)` only:
-/// opening a FIFO to read it would wait for a writer, and a device is no object file.
-fn refuse_unless_regular(file: &Path) -> Result<(), bpfmaps::Error> {
-    use std::os::unix::fs::FileTypeExt;
-    let io = |source| bpfmaps::Error::Io {
-        path: file.to_owned(),
-        source,
-    };
-    let kind = std::fs::metadata(file).map_err(io)?.file_type();
-    let what = if kind.is_file() {
-        return Ok(());
-    } else if kind.is_dir() {
-        return Err(io(io::Error::from_raw_os_error(libc::EISDIR)));
-    } else if kind.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_char_device() {
-        "a character device"
-    } else if kind.is_block_device() {
-        "a block device"
-    } else {
-        "not a regular file"
-    };
-    Err(io(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("{what}, not a regular file: give the path of a BPF object file"),
-    )))
-}
-
 /// The options the CLI hands the loader for `--template`.
 fn load_options(templates: &[args::Template]) -> LoadOptions<'static> {
     templates.iter().fold(LoadOptions::new(), |options, t| {
@@ -170,8 +140,12 @@ fn loader_message(error: &bpfmaps::Error) -> String {
 /// `message` about `file`, prefixed with the file's path unless `error` names a path already
 /// (an I/O error does).
 fn about_file(file: &Path, error: &bpfmaps::Error, message: &str) -> String {
+    use bpfmaps::elf::ObjectError;
     match error {
-        bpfmaps::Error::Io { .. } => message.to_owned(),
+        // These name the path themselves.
+        bpfmaps::Error::Io { .. } | bpfmaps::Error::Object(ObjectError::NotAFile { .. }) => {
+            message.to_owned()
+        }
         _ => format!("{}: {message}", file.display()),
     }
 }
