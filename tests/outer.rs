@@ -127,6 +127,10 @@ fn create_from_a_borrowed_map_template() {
     let t2 = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 2)).unwrap();
     let outer2 = OuterMap::create(&MapSpec::hash_of_maps(2, 4), t2.as_fd()).unwrap();
     assert_eq!(outer2.template().unwrap().map_type(), MapType::ARRAY);
+    // So does anything that lends a map's fd, an OwnedFd among them.
+    let owned: std::os::fd::OwnedFd = t2.into_fd();
+    let outer3 = OuterMap::create(&MapSpec::array_of_maps(2), &owned).unwrap();
+    assert_eq!(outer3.template().unwrap().map_type(), MapType::ARRAY);
 }
 
 #[test]

@@ -61,7 +61,8 @@ pub struct OuterMap {
 impl OuterMap {
     /// `bpf(BPF_MAP_CREATE, spec, inner_map_fd)` — creates an outer map with the given inner
     /// template: a [`MapSpec`] (the crate creates the template map, passes it and closes it) or
-    /// a borrowed map (`&Map`, or any `BorrowedFd`), held only for the call.
+    /// a borrowed map (`&Map`, `&OwnedFd`, any `&impl AsFd` or `BorrowedFd`), held only for
+    /// the call.
     ///
     /// # Errors
     ///

@@ -30,8 +30,9 @@ impl<'a> From<&'a MapSpec> for InnerTemplate<'a> {
     }
 }
 
-impl<'a> From<&'a Map> for InnerTemplate<'a> {
-    fn from(map: &'a Map) -> InnerTemplate<'a> {
+/// Any borrowed map: a [`Map`], an `OwnedFd` of a map, a loaded object's map.
+impl<'a, M: AsFd> From<&'a M> for InnerTemplate<'a> {
+    fn from(map: &'a M) -> InnerTemplate<'a> {
         InnerTemplate::Map(map.as_fd())
     }
 }
