@@ -172,7 +172,8 @@ impl BpfObject {
         self.btf.is_some()
     }
 
-    /// What a relaxed parse skipped, one sentence each.
+    /// What the parse skipped, one sentence each: unknown fields (in a relaxed parse), and
+    /// slots of a program array that name programs (in any parse).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
