@@ -55,6 +55,12 @@ impl OuterMap {
 
     /// As [`OuterMap::insert_batch`], with update flags.
     ///
+    /// The kernel's batch update takes only `BPF_ANY`; with [`UpdateFlags::NOEXIST`] or
+    /// [`UpdateFlags::EXIST`] the slots are filled by single updates issued from several
+    /// threads at once (their grace periods overlap). Every element is then tried: on an
+    /// error, [`Error::Batch`]'s `done` counts the slots that were filled, which need not be
+    /// the first ones, and the keys should be distinct (two updates of one key race).
+    ///
     /// # Errors
     ///
     /// As [`OuterMap::insert_batch`].
