@@ -43,4 +43,6 @@ fixtures![
     "refuse_values_on_plain.bpf.o",
     "seed_devmap.bpf.o",
     "sparse_values.bpf.o",
+    "refuse_inner_mismatch_flags.bpf.o",
+    "refuse_inner_mismatch_key.bpf.o",
 ];
