@@ -94,6 +94,7 @@ impl OuterMap {
                 Ok(Self::new(
                     map,
                     Some(inner.clone().with_map_name(Default::default())),
+                    None,
                 ))
             }
             InnerTemplate::Map(fd) => {
@@ -105,9 +106,11 @@ impl OuterMap {
                     });
                 }
                 let map = Self::create_outer(spec, fd)?;
-                let mut outer = Self::new(map, Some(spec_of_info(&info)));
-                outer.inner_btf = InnerBtf::of_info(&info);
-                Ok(outer)
+                Ok(Self::new(
+                    map,
+                    Some(spec_of_info(&info)),
+                    InnerBtf::of_info(&info),
+                ))
             }
         }
     }
@@ -123,9 +126,7 @@ impl OuterMap {
     ) -> Result<OuterMap> {
         spec.check_outer()?;
         let map = Self::create_outer(spec, template)?;
-        let mut outer = Self::new(map, Some(keep));
-        outer.inner_btf = inner_btf;
-        Ok(outer)
+        Ok(Self::new(map, Some(keep), inner_btf))
     }
 
     fn create_outer(spec: &MapSpec, template: BorrowedFd<'_>) -> Result<Map> {
@@ -134,11 +135,11 @@ impl OuterMap {
         Map::create_raw(spec, attr)
     }
 
-    fn new(map: Map, template: Option<MapSpec>) -> OuterMap {
+    fn new(map: Map, template: Option<MapSpec>, inner_btf: Option<InnerBtf>) -> OuterMap {
         OuterMap {
             map,
             template,
-            inner_btf: None,
+            inner_btf,
             registry: None,
         }
     }
@@ -158,7 +159,7 @@ impl OuterMap {
                 refusal: Refusal::NotOuter(map.map_type()),
             });
         }
-        let mut outer = Self::new(map, None);
+        let mut outer = Self::new(map, None, None);
         if let Some(inner) = outer.first_inner() {
             outer.template = Some(spec_of_info(inner.info()));
             outer.inner_btf = InnerBtf::of_info(inner.info());
@@ -180,7 +181,7 @@ impl OuterMap {
             });
         }
         template.check_inner()?;
-        Ok(Self::new(map, Some(template)))
+        Ok(Self::new(map, Some(template), None))
     }
 
     /// Opens the outer map pinned at `path` ([`Map::from_pin`] then [`OuterMap::from_map`]).
