@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bpfmaps::elf::BpfObject;
 use bpfmaps::loader::LoadOptions;
 use common::raw::allocations;
-use common::report::{human, median, Report};
+use common::report::{human, median, report_and_exit, Report};
 
 /// Rounds per object; each round is at least this long.
 const ROUNDS: usize = 9;
@@ -22,20 +22,11 @@ const ROUND_TIME: Duration = Duration::from_millis(10);
 
 fn main() -> std::process::ExitCode {
     // Parsing needs no privilege, so this bench runs anywhere.
-    let mut report = Report::new();
     println!(
         "bpfmaps object parsing ({} rounds of >= {:?} each)",
         ROUNDS, ROUND_TIME
     );
-    let result = run(&mut report);
-    report.finish();
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("broken run: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    report_and_exit(run)
 }
 
 /// How many times `f` must run for one round to last `ROUND_TIME`.

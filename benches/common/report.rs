@@ -285,6 +285,14 @@ pub fn run(
         return std::process::ExitCode::SUCCESS;
     }
     println!("{title} (kernel {}, {} CPUs)", kernel_release(), cpus());
+    report_and_exit(body)
+}
+
+/// Runs `body` with a fresh report, prints the report, and exits 1 only when an operation
+/// failed (for benches that need no kernel as well).
+pub fn report_and_exit(
+    body: impl FnOnce(&mut Report) -> Result<(), String>,
+) -> std::process::ExitCode {
     let mut report = Report::new();
     let result = body(&mut report);
     report.finish();
