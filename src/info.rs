@@ -1,5 +1,6 @@
 //! [`MapInfo`]: what the kernel reports about a map (`struct bpf_map_info`).
 
+use core::fmt;
 use std::os::fd::{AsFd, BorrowedFd};
 
 use crate::error::{MapLabel, SyscallError, Target};
@@ -22,21 +23,13 @@ use crate::{Command, Error, MapFlags, MapId, MapName, MapType, Result};
 ///            (MapType::ARRAY, 8, "doc_info"));
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MapInfo {
+    /// `raw.id`, checked non-zero.
     id: MapId,
-    map_type: MapType,
-    key_size: u32,
-    value_size: u32,
-    max_entries: u32,
-    flags: MapFlags,
-    name: MapName,
-    ifindex: u32,
-    btf_id: u32,
-    btf_key_type_id: u32,
-    btf_value_type_id: u32,
-    btf_vmlinux_value_type_id: u32,
-    map_extra: u64,
+    /// The kernel's words as it wrote them: opening a map copies them once, and each accessor
+    /// converts its field when asked.
+    raw: BpfMapInfo,
 }
 
 impl MapInfo {
@@ -65,21 +58,7 @@ impl MapInfo {
                 crate::Errno::EINVAL,
             ))
         })?;
-        Ok(MapInfo {
-            id,
-            map_type: MapType::from_raw(raw.map_type),
-            key_size: raw.key_size,
-            value_size: raw.value_size,
-            max_entries: raw.max_entries,
-            flags: MapFlags::from_bits_retain(raw.map_flags),
-            name: MapName::from_kernel(&raw.name),
-            ifindex: raw.ifindex,
-            btf_id: raw.btf_id,
-            btf_key_type_id: raw.btf_key_type_id,
-            btf_value_type_id: raw.btf_value_type_id,
-            btf_vmlinux_value_type_id: raw.btf_vmlinux_value_type_id,
-            map_extra: raw.map_extra,
-        })
+        Ok(MapInfo { id, raw: *raw })
     }
 
     /// The map's id.
@@ -88,55 +67,77 @@ impl MapInfo {
     }
     /// The type.
     pub fn map_type(&self) -> MapType {
-        self.map_type
+        MapType::from_raw(self.raw.map_type)
     }
     /// The key size in bytes.
     pub fn key_size(&self) -> u32 {
-        self.key_size
+        self.raw.key_size
     }
     /// The value size in bytes (one CPU's, for per-CPU maps).
     pub fn value_size(&self) -> u32 {
-        self.value_size
+        self.raw.value_size
     }
     /// The maximum number of entries.
     pub fn max_entries(&self) -> u32 {
-        self.max_entries
+        self.raw.max_entries
     }
     /// The flags.
     pub fn flags(&self) -> MapFlags {
-        self.flags
+        MapFlags::from_bits_retain(self.raw.map_flags)
     }
     /// The name (at most 15 bytes).
     pub fn name(&self) -> MapName {
-        self.name
+        MapName::from_kernel(&self.raw.name)
     }
     /// The offload device, 0 if none.
     pub fn ifindex(&self) -> u32 {
-        self.ifindex
+        self.raw.ifindex
     }
     /// The id of the BTF object the map was created with, 0 if none.
     pub fn btf_id(&self) -> u32 {
-        self.btf_id
+        self.raw.btf_id
     }
     /// The BTF key and value type ids, 0 if none.
     pub fn btf_type_ids(&self) -> (u32, u32) {
-        (self.btf_key_type_id, self.btf_value_type_id)
+        (self.raw.btf_key_type_id, self.raw.btf_value_type_id)
     }
     /// `btf_vmlinux_value_type_id` (struct_ops maps).
     pub fn btf_vmlinux_value_type_id(&self) -> u32 {
-        self.btf_vmlinux_value_type_id
+        self.raw.btf_vmlinux_value_type_id
     }
     /// `map_extra` (Linux 5.16): bloom filter hash count, and the like.
     pub fn map_extra(&self) -> u64 {
-        self.map_extra
+        self.raw.map_extra
     }
 
     /// How errors name this map.
     pub fn label(&self) -> MapLabel {
         MapLabel {
-            name: self.name,
+            name: self.name(),
             id: Some(self.id),
-            map_type: Some(self.map_type),
+            map_type: Some(self.map_type()),
         }
+    }
+}
+
+impl fmt::Debug for MapInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MapInfo")
+            .field("id", &self.id)
+            .field("map_type", &self.map_type())
+            .field("key_size", &self.key_size())
+            .field("value_size", &self.value_size())
+            .field("max_entries", &self.max_entries())
+            .field("flags", &self.flags())
+            .field("name", &self.name())
+            .field("ifindex", &self.ifindex())
+            .field("btf_id", &self.btf_id())
+            .field("btf_type_ids", &self.btf_type_ids())
+            .field(
+                "btf_vmlinux_value_type_id",
+                &self.btf_vmlinux_value_type_id(),
+            )
+            .field("map_extra", &self.map_extra())
+            .finish()
     }
 }

@@ -50,6 +50,19 @@ pub enum NameError {
     },
 }
 
+/// The bytes the kernel allows in object names (`bpf_obj_name_cpy()`): letters, digits, `_`,
+/// `.`, as a table indexed by byte.
+static NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'.';
+        b += 1;
+    }
+    table
+};
+
 impl MapName {
     /// The longest name the kernel keeps.
     pub const MAX_LEN: usize = OBJ_NAME_LEN - 1;
@@ -91,7 +104,7 @@ impl MapName {
     fn checked(name: &str) -> Result<MapName, NameError> {
         let mut bytes = [0u8; OBJ_NAME_LEN];
         for (at, (dst, &b)) in bytes.iter_mut().zip(name.as_bytes()).enumerate() {
-            if !(b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+            if !NAME_BYTE[usize::from(b)] {
                 return Err(NameError::BadByte {
                     name: name.to_owned(),
                     byte: name[at..]
@@ -110,20 +123,21 @@ impl MapName {
     }
 
     /// A name as the kernel reported it (NUL-padded). Bytes the kernel would not have accepted
-    /// are shown as `?`, so the result is always a valid name.
+    /// are shown as `?`, so the result is always ASCII.
+    ///
+    /// Every map opened or created reads its name through here, so the common case — a name
+    /// the kernel checked when it stored it (`bpf_obj_name_cpy()`) — is read as one 128-bit
+    /// word, a few word operations in all (see `swar`); only a name holding a byte outside
+    /// the set goes through the replacing loop.
     pub(crate) fn from_kernel(raw: &[u8; OBJ_NAME_LEN]) -> MapName {
-        let mut bytes = [0u8; OBJ_NAME_LEN];
-        let mut len = 0;
-        for (dst, &b) in bytes.iter_mut().zip(raw.iter().take(Self::MAX_LEN)) {
-            if b == 0 {
-                break;
+        let (word, len) = swar::name_prefix(u128::from_le_bytes(*raw));
+        let mut bytes = word.to_le_bytes();
+        if !swar::all_name_bytes(word, len) {
+            for b in &mut bytes[..usize::from(len)] {
+                if !NAME_BYTE[usize::from(*b)] {
+                    *b = b'?';
+                }
             }
-            *dst = if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' {
-                b
-            } else {
-                b'?'
-            };
-            len += 1;
         }
         MapName { bytes, len }
     }
@@ -157,6 +171,48 @@ impl fmt::Debug for MapName {
     }
 }
 
+/// Byte-parallel ("SIMD within a register") reading of a 16-byte kernel name held in a `u128`,
+/// byte `i` of the name in bits `8i..8i + 8`.
+mod swar {
+    /// Every byte `b`.
+    const fn splat(b: u8) -> u128 {
+        u128::from_le_bytes([b; 16])
+    }
+    const LOW: u128 = splat(0x01);
+    const HIGH: u128 = splat(0x80);
+
+    /// The name up to its first NUL and at most 15 bytes, the rest zeroed, and its length.
+    pub(super) fn name_prefix(word: u128) -> (u128, u8) {
+        // Byte 15 is never part of a name: with it zeroed there is always a NUL.
+        let word = word & !(0xff << 120);
+        // The classic zero-byte test: the lowest byte whose high bit is set in `zeros` is the
+        // first zero byte (a borrow may mark bytes above it too, never one below).
+        let zeros = word.wrapping_sub(LOW) & !word & HIGH;
+        let len = zeros.trailing_zeros() / 8;
+        let mask = (1u128 << (len * 8)) - 1;
+        (word & mask, len as u8)
+    }
+
+    /// Whether the first `len` bytes of `word` are all bytes the kernel allows in a name.
+    pub(super) fn all_name_bytes(word: u128, len: u8) -> bool {
+        let mask = (1u128 << (u32::from(len) * 8)) - 1;
+        let word = word & mask;
+        if word & HIGH != 0 {
+            return false; // not ASCII
+        }
+        // For ASCII bytes, adding 0x80 - c sets a byte's high bit exactly when it is >= c,
+        // with no carry into the next byte.
+        let at_least = |c: u8| word.wrapping_add(splat(0x80 - c)) & HIGH;
+        let within = |lo: u8, hi: u8| at_least(lo) & !at_least(hi + 1);
+        let ok = within(b'.', b'.')
+            | within(b'0', b'9')
+            | within(b'A', b'Z')
+            | within(b'_', b'_')
+            | within(b'a', b'z');
+        ok & mask == HIGH & mask
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +239,45 @@ mod tests {
         assert_eq!(MapName::from_kernel(&raw).as_str(), "ab?c");
         let raw = [b'x'; 16];
         assert_eq!(MapName::from_kernel(&raw).as_str().len(), 15);
+    }
+
+    /// The kernel's name as the obvious loop reads it: up to the first NUL or 15 bytes, every
+    /// byte outside the set shown as `?`.
+    fn reference(raw: &[u8; 16]) -> String {
+        raw[..15]
+            .iter()
+            .take_while(|&&b| b != 0)
+            .map(|&b| {
+                if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' {
+                    b as char
+                } else {
+                    '?'
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn from_kernel_reads_every_byte_at_every_place_as_the_plain_loop() {
+        let base = *b"name.with_15byt\0";
+        for at in 0..16 {
+            for b in 0..=255u8 {
+                for tail in [0u8, b'z'] {
+                    let mut raw = base;
+                    raw[at] = b;
+                    // What follows the first NUL is ignored, whatever it holds.
+                    if at < 15 {
+                        raw[at + 1..].fill(tail);
+                    }
+                    let name = MapName::from_kernel(&raw);
+                    assert_eq!(name.as_str(), reference(&raw), "{raw:?}");
+                    // Equal names compare equal: nothing past the length is kept.
+                    assert!(
+                        name.bytes[name.len as usize..].iter().all(|&b| b == 0),
+                        "{raw:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -364,6 +364,33 @@ fn from_id_of_an_id_that_does_not_exist_is_enoent() {
 }
 
 #[test]
+fn fd_from_id_makes_one_call_and_its_fd_opens_the_same_map_with_its_access_mode() {
+    require_kernel!();
+    let map = new_map(MapType::HASH, 4, 4, 8, "m_fd_by_id");
+    map.put(&1u32, &100u32, UpdateFlags::ANY).unwrap();
+
+    let (fd, calls) = counted(|| Map::fd_from_id(map.id(), OpenFlags::READ_ONLY).unwrap());
+    assert_eq!(calls, 1, "GET_FD_BY_ID alone");
+    assert_ne!(fd.as_raw_fd(), map.as_fd().as_raw_fd());
+    // The fd is the map's, opened read-only: a handle made of it reads and cannot write.
+    let ro = Map::from_fd(fd).unwrap();
+    assert_eq!(ro.info(), map.info());
+    assert_eq!(ro.get::<u32, u32>(&1).unwrap(), Some(100));
+    let err = ro.put(&2u32, &1u32, UpdateFlags::ANY).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EPERM));
+
+    let missing = MapId::new(0x7fff_fff1).unwrap();
+    assert!(!common::map_ids().contains(&missing.get()));
+    let (err, calls) = counted(|| Map::fd_from_id(missing, OpenFlags::READ_WRITE).unwrap_err());
+    assert_eq!(calls, 1);
+    assert_eq!(
+        err.to_string(),
+        "BPF_MAP_GET_FD_BY_ID on map id 2147483633 failed: ENOENT (No such file or directory): \
+         no map has this id (any more)"
+    );
+}
+
+#[test]
 fn from_fd_takes_over_an_owned_map_fd_and_refuses_other_fds() {
     require_kernel!();
     let map = new_map(MapType::ARRAY, 4, 8, 2, "m_from_fd");

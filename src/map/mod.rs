@@ -60,7 +60,7 @@ impl Map {
     #[doc(alias = "BPF_MAP_CREATE")]
     pub fn create(spec: &MapSpec) -> Result<Map> {
         let fd = Self::create_fd(spec, None)?;
-        Self::from_created(fd, Command::MAP_CREATE, Target::Map(spec.label()))
+        Self::from_created(fd, Command::MAP_CREATE, || Target::Map(spec.label()))
     }
 
     /// `bpf(BPF_MAP_CREATE, spec, btf_fd)` — creates a map whose key and value are described by
@@ -71,7 +71,7 @@ impl Map {
     /// As [`Map::create`].
     pub fn create_with_btf(spec: &MapSpec, btf: impl AsFd) -> Result<Map> {
         let fd = Self::create_fd(spec, Some(btf.as_fd()))?;
-        Self::from_created(fd, Command::MAP_CREATE, Target::Map(spec.label()))
+        Self::from_created(fd, Command::MAP_CREATE, || Target::Map(spec.label()))
     }
 
     /// The checks of a map that is not an outer map, then `BPF_MAP_CREATE`: the fd alone, with
@@ -96,21 +96,25 @@ impl Map {
     pub(crate) fn create_raw(spec: &MapSpec, attr: sys::attr::MapCreateAttr) -> Result<Map> {
         let fd =
             sys::map_create(&attr).map_err(|errno| crate::probe::explain_create(spec, errno))?;
-        Self::from_created(fd, Command::MAP_CREATE, Target::Map(spec.label()))
+        Self::from_created(fd, Command::MAP_CREATE, || Target::Map(spec.label()))
     }
 
-    /// Wraps an fd the kernel just returned for a map.
-    fn from_created(fd: OwnedFd, cmd: Command, target: Target) -> Result<Map> {
+    /// Wraps an fd the kernel just returned for a map. `target` names it in an error, built
+    /// only on that path.
+    fn from_created(fd: OwnedFd, cmd: Command, target: impl FnOnce() -> Target) -> Result<Map> {
         match MapFd::new(fd) {
             Ok((fd, raw)) => Ok(Map {
                 fd,
                 info: MapInfo::from_raw(&raw)?,
             }),
-            Err((_fd, errno)) => Err(SyscallError::new(cmd, target, errno).into()),
+            Err((_fd, errno)) => Err(SyscallError::new(cmd, target(), errno).into()),
         }
     }
 
     /// `bpf(BPF_MAP_GET_FD_BY_ID, id)` — opens the map with this id, read-write.
+    ///
+    /// Two calls: the open, then `BPF_OBJ_GET_INFO_BY_FD` for the sizes the element operations
+    /// check against and for [`Map::info`]. [`Map::fd_from_id`] makes the first alone.
     ///
     /// # Errors
     ///
@@ -135,10 +139,52 @@ impl Map {
     ///
     /// As [`Map::from_id`].
     pub fn from_id_with(id: MapId, flags: OpenFlags) -> Result<Map> {
-        let target = Target::Map(MapLabel::id(id));
-        let fd = sys::map_get_fd_by_id(id.get(), flags.bits())
-            .map_err(|errno| SyscallError::new(Command::MAP_GET_FD_BY_ID, target.clone(), errno))?;
-        Self::from_created(fd, Command::OBJ_GET_INFO_BY_FD, target)
+        let fd = Self::fd_from_id(id, flags)?;
+        Self::from_created(fd, Command::OBJ_GET_INFO_BY_FD, || {
+            Target::Map(MapLabel::id(id))
+        })
+    }
+
+    /// `bpf(BPF_MAP_GET_FD_BY_ID, id, open_flags)` alone: the map's fd, without the info query
+    /// that makes a [`Map`].
+    ///
+    /// A `Map` knows its key and value sizes, which its element operations check every slice
+    /// against; learning them costs [`Map::from_id`] a second call (`BPF_OBJ_GET_INFO_BY_FD`).
+    /// When the fd is all you need — to keep the map alive, to pass it to another process, to
+    /// hand it to something that will query it anyway — this makes only the one call. The fd
+    /// is owned: dropping it closes it, and [`Map::from_fd`] makes a `Map` of it later.
+    ///
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use bpfmaps::{Map, MapInfo, MapSpec, MapType, OpenFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4).with_name("doc_fd_by_id")?)?;
+    /// let before = bpfmaps::syscall_count();
+    /// let fd = Map::fd_from_id(map.id(), OpenFlags::READ_ONLY)?;
+    /// assert_eq!(bpfmaps::syscall_count() - before, 1);
+    /// assert_eq!(MapInfo::from_fd(fd.as_fd())?.id(), map.id());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::from_id`]: [`Error::Syscall`] with `ENOENT` if no map has this id, `EPERM`
+    /// without `CAP_SYS_ADMIN`.
+    ///
+    /// # File descriptor cost
+    ///
+    /// One new fd on every call, which the caller owns.
+    #[doc(alias = "BPF_MAP_GET_FD_BY_ID")]
+    pub fn fd_from_id(id: MapId, flags: OpenFlags) -> Result<OwnedFd> {
+        sys::map_get_fd_by_id(id.get(), flags.bits()).map_err(|errno| {
+            SyscallError::new(
+                Command::MAP_GET_FD_BY_ID,
+                Target::Map(MapLabel::id(id)),
+                errno,
+            )
+            .into()
+        })
     }
 
     /// `bpf(BPF_OBJ_GET, path)` — opens the map pinned at `path`, read-write.

@@ -148,7 +148,7 @@ impl BtfLoadAttr {
 /// `struct bpf_map_info`, up to `map_extra` (Linux 5.16). The kernel is told this length and
 /// writes back how much it filled, so a newer kernel's longer struct costs nothing.
 #[repr(C)]
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct BpfMapInfo {
     pub map_type: u32,
     pub id: u32,
