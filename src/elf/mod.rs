@@ -64,7 +64,7 @@ pub struct BpfObject {
 pub(crate) struct ObjectBtf {
     pub(crate) raw: Vec<u8>,
     pub(crate) section_sizes: HashMap<String, u32>,
-    pub(crate) placements: HashMap<(String, String), (u32, u32)>,
+    pub(crate) placements: symbols::Placements,
 }
 
 impl BpfObject {

@@ -7,6 +7,9 @@ use object::{elf, Endianness, SectionIndex};
 
 use super::ObjectError;
 
+/// Where each data symbol lies: section name → symbol name → (offset, size).
+pub(crate) type Placements = HashMap<String, HashMap<String, (u32, u32)>>;
+
 /// One symbol, as much of it as the map loader uses.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Symbol<'data> {
@@ -98,16 +101,19 @@ impl<'data> Symbols<'data> {
         self.symbols.get(i)
     }
 
-    /// `(section name, symbol name) → (offset, size)` for every data symbol that fits in 32
-    /// bits: what `BPF_BTF_LOAD` needs written into the DATASECs.
-    pub(crate) fn placements(&self) -> HashMap<(String, String), (u32, u32)> {
-        let mut out = HashMap::new();
+    /// `section name → symbol name → (offset, size)` for every data symbol that fits in 32
+    /// bits: what `BPF_BTF_LOAD` needs written into the DATASECs. Nested, so that a load looks
+    /// a variable up by two borrowed names without building a key.
+    pub(crate) fn placements(&self) -> Placements {
+        let mut out = Placements::new();
         for sym in self.symbols.iter().filter(|s| s.is_data()) {
             let Some(section) = sym.section.and_then(|i| self.section_names.get(&i)) else {
                 continue;
             };
             if let (Ok(value), Ok(size)) = (u32::try_from(sym.value), u32::try_from(sym.size)) {
-                out.insert((section.to_string(), sym.name.to_owned()), (value, size));
+                out.entry(section.to_string())
+                    .or_default()
+                    .insert(sym.name.to_owned(), (value, size));
             }
         }
         out

@@ -405,7 +405,8 @@ fn load_btf(object: &BpfObject, options: &LoadOptions<'_>) -> (BtfStatus, Option
         btf.to_kernel_bytes(
             &|section, var| {
                 raw.placements
-                    .get(&(section.to_owned(), var.to_owned()))
+                    .get(section)
+                    .and_then(|vars| vars.get(var))
                     .copied()
             },
             &|section| raw.section_sizes.get(section).copied(),

@@ -62,19 +62,24 @@ fn rule(map: &str, rule: Rule) -> crate::Error {
 }
 
 /// The kernel name of an object's map: the first 15 bytes, with bytes the kernel refuses
-/// replaced by `_` (symbol names are C identifiers, so this is for hostile objects).
+/// replaced by `_` (symbol names are C identifiers, so this is for hostile objects). Each
+/// refused character becomes one `_`, whatever its length in bytes.
 pub(crate) fn kernel_name(name: &str) -> MapName {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    MapName::truncated(&cleaned).unwrap_or_default()
+    let mut bytes = [0u8; MapName::MAX_LEN];
+    let mut len = 0;
+    for (dst, c) in bytes.iter_mut().zip(name.chars()) {
+        *dst = if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+            c as u8
+        } else {
+            b'_'
+        };
+        len += 1;
+    }
+    // Every byte written is one of the name bytes, so both conversions succeed.
+    core::str::from_utf8(&bytes[..len])
+        .ok()
+        .and_then(|kept| MapName::new(kept).ok())
+        .unwrap_or_default()
 }
 
 /// Whether a map name can be the last component of its pin path as it is: a name with `/`
@@ -205,6 +210,10 @@ pub(crate) fn plan<'o>(object: &'o BpfObject, options: &LoadOptions<'o>) -> Resu
             outer: None,
         });
     }
+    if !maps.iter().any(|m| m.def.attrs.map_type.is_outer()) {
+        return Ok(Plan { maps });
+    }
+    // Outer maps name their inner maps: index the planned maps by name.
     let index: HashMap<&str, usize> = maps
         .iter()
         .enumerate()
@@ -306,4 +315,47 @@ fn plan_outer<'o>(
         slots.push((slot.index, target));
     }
     Ok(OuterPlan { template, slots })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain way: clean every character, then cut to 15 bytes.
+    fn reference(name: &str) -> String {
+        let cleaned: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        cleaned[..cleaned.len().min(MapName::MAX_LEN)].to_owned()
+    }
+
+    #[test]
+    fn kernel_names_clean_each_character_then_keep_15_bytes() {
+        for name in [
+            "",
+            "counts",
+            "exactly_15_byte",
+            "sixteen_bytes_ab",
+            "a_name_far_longer_than_the_kernel_keeps",
+            "with-dash",
+            "dotted.name",
+            "é",
+            "aé€😀b",
+            "fourteen_bytesé",
+            "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀",
+            "nul\0inside",
+            " \t\n",
+        ] {
+            let got = kernel_name(name);
+            assert_eq!(got.as_str(), reference(name), "{name:?}");
+            assert_eq!(got, MapName::new(&reference(name)).unwrap(), "{name:?}");
+        }
+    }
 }
