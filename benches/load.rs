@@ -344,6 +344,8 @@ struct RawLoad {
     skip_outer: bool,
     /// Query each plain map's info after creating it, as the crate does (for its id and sizes).
     with_info: bool,
+    /// Create only the first this many plain maps.
+    first: usize,
 }
 
 impl RawLoad {
@@ -352,6 +354,7 @@ impl RawLoad {
             filling,
             skip_outer: false,
             with_info: false,
+            first: usize::MAX,
         }
     }
 
@@ -360,6 +363,15 @@ impl RawLoad {
             filling: Filling::None,
             skip_outer: true,
             with_info,
+            first: usize::MAX,
+        }
+    }
+
+    /// The first `n` plain maps only, each with its info query (as the crate).
+    fn first_plain(n: usize) -> RawLoad {
+        RawLoad {
+            first: n,
+            ..RawLoad::plain_only(true)
         }
     }
 }
@@ -382,7 +394,12 @@ fn raw_load(object: &BpfObject, how: RawLoad) -> Result<(u64, Vec<OwnedFd>), Str
     let mut calls = 0;
     let mut fds: HashMap<&str, OwnedFd> = HashMap::new();
     let mut info = raw::MapInfoBuf::default();
-    for def in object.maps().iter().filter(|d| !d.is_outer()) {
+    for def in object
+        .maps()
+        .iter()
+        .filter(|d| !d.is_outer())
+        .take(how.first)
+    {
         let fd = raw::create(&attr_of(&def.attrs, &def.name)).map_err(errno(&def.name))?;
         calls += 1;
         if how.with_info {
@@ -418,7 +435,8 @@ fn raw_load(object: &BpfObject, how: RawLoad) -> Result<(u64, Vec<OwnedFd>), Str
         if def.slots.is_empty() || filling == Filling::None {
             continue;
         }
-        let map = RawMap::<u32, u32>::of(outer)?;
+        // The outer map's key is as declared; its userspace value is the 4-byte inner fd.
+        let map = RawMap::<u32, u32>::declared(outer.as_fd(), def.attrs.key_size, 4)?;
         let mut keys = Vec::with_capacity(def.slots.len());
         let mut values = Vec::with_capacity(def.slots.len());
         for slot in &def.slots {
@@ -628,6 +646,50 @@ fn growth(report: &mut Report) -> Result<(), String> {
             &format!("{name}_plain_only_with_btf"),
             &[("ns", format!("{btf_ns:.0}"))],
         );
+    }
+    scaling(report)
+}
+
+/// Load time against the number of maps, one kind of map at a time: the first N plain maps of
+/// an object (the others and the outer maps skipped), against raw creates and info queries of
+/// the same N maps.
+fn scaling(report: &mut Report) -> Result<(), String> {
+    report.section(
+        "growth: the first N plain maps of an object, without BTF, vs raw creates + info \
+         (not a per-op target)",
+    );
+    for (name, sizes) in [
+        ("load_1x100", &[1usize, 10, 30, 100][..]),
+        ("many_maps", &[10, 33, 110, 330][..]),
+    ] {
+        let object = open_fixture(name)?;
+        for &n in sizes {
+            let label = format!("{name}_first_{n}");
+            if !report.wants(&label) {
+                continue;
+            }
+            let mut options = LoadOptions::new().without_btf();
+            let mut plain = 0;
+            for def in object.maps() {
+                if def.is_outer() || plain == n {
+                    options = options.skip(&def.name);
+                } else {
+                    plain += 1;
+                }
+            }
+            let (c, r) = load_pair(&object, &options, RawLoad::first_plain(n), 9, 1)?;
+            let mut pair = Pair::from_samples(&label, &c, &r, false);
+            pair.ratio_target = false;
+            let (cn, rn) = (pair.crate_ns, pair.raw_ns);
+            report.pair(pair);
+            println!(
+                "{:<28} {plain} maps: crate {} per map, raw {} per map, difference {} per map",
+                "",
+                human(cn / plain as f64),
+                human(rn / plain as f64),
+                human((cn - rn) / plain as f64)
+            );
+        }
     }
     Ok(())
 }

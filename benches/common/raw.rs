@@ -283,6 +283,24 @@ impl<'a, K: Plain, V: Plain> RawMap<'a, K, V> {
         })
     }
 
+    /// A map this code created itself, with `key_size` and `value_size` as it declared them
+    /// (an outer map's value is the 4-byte fd): a loader knows its own maps' sizes, so no info
+    /// query is made. Checked against `K` and `V` all the same.
+    pub fn declared(fd: BorrowedFd<'a>, key_size: u32, value_size: u32) -> Result<Self, String> {
+        if key_size as usize != size_of::<K>() || value_size as usize != size_of::<V>() {
+            return Err(format!(
+                "raw baseline: declared key {key_size} and value {value_size} do not fit \
+                 {}-byte keys and {}-byte values",
+                size_of::<K>(),
+                size_of::<V>()
+            ));
+        }
+        Ok(RawMap {
+            fd,
+            _types: PhantomData,
+        })
+    }
+
     fn elem(&self, key: u64, value: u64, flags: u64) -> ElemAttr {
         ElemAttr {
             map_fd: fd_u32(self.fd),
