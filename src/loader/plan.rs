@@ -145,16 +145,23 @@ fn check_options(object: &BpfObject, options: &LoadOptions<'_>) -> Result<()> {
         named.push((name, option));
     }
     named.extend(options.skip.iter().map(|name| (name.as_str(), "skip")));
+    let problem = |&(name, option): &(&str, &'static str)| match object.map(name) {
+        None => Some("the object has no map of that name"),
+        Some(def) if option.starts_with("template") && !def.attrs.map_type.is_outer() => {
+            Some("it is not a map of maps, so it has no inner template")
+        }
+        Some(_) => None,
+    };
+    // Sorted only when something is wrong, to name the first map in name order.
+    if named.iter().all(|n| problem(n).is_none()) {
+        return Ok(());
+    }
     named.sort_unstable();
-    for (name, option) in named {
-        let problem = match object.map(name) {
-            None => "the object has no map of that name",
-            Some(def) if option.starts_with("template") && !def.attrs.map_type.is_outer() => {
-                "it is not a map of maps, so it has no inner template"
-            }
-            Some(_) => continue,
-        };
-        return Err(rule(name, Rule::UnusedOption { option, problem }));
+    for n in &named {
+        if let Some(problem) = problem(n) {
+            let (name, option) = *n;
+            return Err(rule(name, Rule::UnusedOption { option, problem }));
+        }
     }
     Ok(())
 }
