@@ -252,3 +252,151 @@ fn every_bit_of_rel_maps_flipped() {
 fn bits_of_btf_flipped() {
     flip_sweep(".BTF");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Objects built to multiply memory: small files whose maps each make the parser copy a lot.
+
+/// A little-endian ELF64 BPF relocatable with a legacy `maps` section holding `maps_data`, and
+/// one `STT_OBJECT` symbol per `(name offset in strtab, value, size)`. `strtab` is also the
+/// section-name table; it must start with "\0.strtab\0maps\0.symtab\0".
+fn legacy_object(strtab: &[u8], symbols: &[(u32, u64, u64)], maps_data: &[u8]) -> Vec<u8> {
+    assert!(strtab.starts_with(b"\0.strtab\0maps\0.symtab\0"));
+    let mut symtab = vec![0u8; 24];
+    for &(name, value, size) in symbols {
+        symtab.extend_from_slice(&name.to_le_bytes());
+        symtab.extend_from_slice(&[0x11, 0]); // STB_GLOBAL, STT_OBJECT; st_other
+        symtab.extend_from_slice(&2u16.to_le_bytes()); // section 2: maps
+        symtab.extend_from_slice(&value.to_le_bytes());
+        symtab.extend_from_slice(&size.to_le_bytes());
+    }
+    // (name offset, type, flags, data, link, info, entry size)
+    let sections: [(u32, u32, u64, &[u8], u32, u32, u64); 3] = [
+        (1, 3, 0, strtab, 0, 0, 0),    // .strtab (SHT_STRTAB)
+        (9, 1, 3, maps_data, 0, 0, 0), // maps (SHT_PROGBITS, WRITE|ALLOC)
+        (14, 2, 0, &symtab, 1, 1, 24), // .symtab (SHT_SYMTAB)
+    ];
+    let mut out = vec![0u8; 64];
+    let mut offsets = Vec::new();
+    for (_, _, _, data, ..) in &sections {
+        while out.len() % 8 != 0 {
+            out.push(0);
+        }
+        offsets.push(out.len() as u64);
+        out.extend_from_slice(data);
+    }
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
+    let shoff = out.len() as u64;
+    out.extend_from_slice(&[0; 64]);
+    for ((name, kind, flags, data, link, info, entsize), offset) in sections.iter().zip(offsets) {
+        for word in [*name, *kind] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        for word in [*flags, 0, offset, data.len() as u64] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        for word in [*link, *info] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        for word in [8, *entsize] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+    }
+    let mut header = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
+    for half in [1u16, 247] {
+        header.extend_from_slice(&half.to_le_bytes()); // ET_REL, EM_BPF
+    }
+    header.extend_from_slice(&1u32.to_le_bytes());
+    for word in [0u64, 0, shoff] {
+        header.extend_from_slice(&word.to_le_bytes());
+    }
+    header.extend_from_slice(&0u32.to_le_bytes());
+    for half in [64u16, 0, 0, 64, 4, 1] {
+        header.extend_from_slice(&half.to_le_bytes());
+    }
+    out[..64].copy_from_slice(&header);
+    out
+}
+
+/// Parses `data` through the fuzz target's body, within the peak bound; returns the outcome.
+fn parse_within_bound(what: &str, data: &[u8]) -> parse_elf::Outcome {
+    let (outcome, peak) = peak_of(|| parse_elf::run(data));
+    let mut worst = Worst::default();
+    worst.see(peak, data.len(), || what.to_owned());
+    eprintln!("{what}: {} bytes, peak {peak} bytes", data.len());
+    outcome
+}
+
+#[test]
+fn a_chain_of_outer_maps_each_the_template_of_the_next_is_linear() {
+    // samples/bpf 28-byte entries: map i is an array of maps whose inner_map_idx is i - 1,
+    // so each is the template of the next. Copying each template with its own template made
+    // map i hold i copies: 630 MB for these 4,000 entries.
+    let n = 4000u32;
+    let mut strtab = b"\0.strtab\0maps\0.symtab\0".to_vec();
+    let mut symbols = Vec::new();
+    let mut data = Vec::new();
+    for i in 0..n {
+        symbols.push((strtab.len() as u32, u64::from(28 * i), 28));
+        strtab.extend_from_slice(format!("m{i}\0").as_bytes());
+        for word in [12, 4, 4, 1, 0, i.saturating_sub(1), 0u32] {
+            data.extend_from_slice(&word.to_le_bytes());
+        }
+    }
+    let object = legacy_object(&strtab, &symbols, &data);
+    let outcome = parse_within_bound("chain of 4000 outer maps", &object);
+    assert!(
+        matches!(outcome, parse_elf::Outcome::Parsed { maps: 4000 }),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn map_names_longer_than_a_file_name_are_refused_before_they_are_copied() {
+    // 2,000 symbols sharing one 100 KB name: two copies each made 393 MB.
+    let mut strtab = b"\0.strtab\0maps\0.symtab\0".to_vec();
+    let name_at = strtab.len() as u32;
+    strtab.extend(std::iter::repeat_n(b'a', 100_000));
+    strtab.push(0);
+    let symbols: Vec<_> = (0..2000).map(|_| (name_at, 0, 20)).collect();
+    let data: Vec<u8> = [1u32, 4, 4, 1, 0]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    let object = legacy_object(&strtab, &symbols, &data);
+    let outcome = parse_within_bound("2000 maps named by one 100 KB name", &object);
+    assert!(
+        matches!(outcome, parse_elf::Outcome::Refused),
+        "{outcome:?}"
+    );
+    let error = bpfmaps::elf::BpfObject::parse(&object).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "map '{}…': its name is 100000 bytes; a map's name is at most 255 bytes (it is also \
+             the file name of its pin)",
+            "a".repeat(32)
+        )
+    );
+
+    // Up to the bound, names may overlap in the string table: 255 maps named by the suffixes
+    // of one 255-byte string parse, within the bound.
+    let mut strtab = b"\0.strtab\0maps\0.symtab\0".to_vec();
+    let base = strtab.len() as u32;
+    strtab.extend((0..255).map(|i| b'a' + (i % 26) as u8));
+    strtab.push(0);
+    let symbols: Vec<_> = (0..255u32)
+        .map(|i| (base + i, u64::from(20 * i), 20))
+        .collect();
+    let data: Vec<u8> = (0..255)
+        .flat_map(|_| [1u32, 4, 4, 1, 0])
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    let object = legacy_object(&strtab, &symbols, &data);
+    let outcome = parse_within_bound("255 maps named by overlapping suffixes", &object);
+    assert!(
+        matches!(outcome, parse_elf::Outcome::Parsed { maps: 255 }),
+        "{outcome:?}"
+    );
+}

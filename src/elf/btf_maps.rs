@@ -7,9 +7,11 @@
 //! - `__array(values, struct inner)`: `typeof(struct inner) *values[]` — a zero-length ARRAY of
 //!   PTRs to the inner definition (a struct of the same kind), at the end of the struct.
 
+use std::collections::HashSet;
+
 use object::SectionIndex;
 
-use super::def::{DefSource, MapAttrs, MapDef, Pinning};
+use super::def::{check_map_name, DefSource, MapAttrs, MapDef, Pinning};
 use super::symbols::Symbols;
 use super::{ObjectError, ParseOptions};
 use crate::btf::{Btf, Member, Type, TypeId};
@@ -38,6 +40,7 @@ pub(super) fn parse(
         return Ok(Vec::new());
     };
     let mut maps = Vec::with_capacity(datasec.entries.len());
+    let mut seen = HashSet::with_capacity(datasec.entries.len());
     for entry in &datasec.entries {
         let Type::Var(var) = btf.type_by_id(entry.type_id)? else {
             return Err(section_error(format!(
@@ -46,6 +49,13 @@ pub(super) fn parse(
             )));
         };
         let name = var.name;
+        check_map_name(name)?;
+        if !seen.insert(name) {
+            return Err(ObjectError::Map {
+                map: name.into(),
+                problem: "defined twice".into(),
+            });
+        }
         let symbol = symbols
             .find(section, name)
             .ok_or_else(|| ObjectError::Map {

@@ -204,3 +204,27 @@ impl MapDef {
         self.attrs.map_type.is_outer()
     }
 }
+
+/// The longest map name an object may give: `NAME_MAX`, since a map's name is also the file
+/// name of its pin. Checked before a name is copied, so that an object cannot make the parser
+/// hold (number of maps × name length) bytes with names that overlap in its string table.
+pub(crate) const MAX_MAP_NAME: usize = 255;
+
+/// Refuses a map name longer than [`MAX_MAP_NAME`], naming the map by its first bytes.
+pub(crate) fn check_map_name(name: &str) -> Result<(), super::ObjectError> {
+    if name.len() <= MAX_MAP_NAME {
+        return Ok(());
+    }
+    let mut shown = 32;
+    while !name.is_char_boundary(shown) {
+        shown -= 1;
+    }
+    Err(super::ObjectError::Map {
+        map: format!("{}…", &name[..shown]),
+        problem: format!(
+            "its name is {} bytes; a map's name is at most {MAX_MAP_NAME} bytes (it is also the \
+             file name of its pin)",
+            name.len()
+        ),
+    })
+}

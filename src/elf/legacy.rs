@@ -10,11 +10,11 @@
 //! template, and is also put into the outer map at key `inner_idx` (unless `inner_idx` is
 //! `0xffffffff`). libbpf's layout has no inner-map field: the caller gives the template.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use object::{Endianness, SectionIndex};
 
-use super::def::{DefSource, LegacyLayout, MapAttrs, MapDef, Pinning, Slot};
+use super::def::{check_map_name, DefSource, LegacyLayout, MapAttrs, MapDef, Pinning, Slot};
 use super::symbols::Symbols;
 use super::{ObjectError, Rule};
 use crate::{MapFlags, MapType};
@@ -67,7 +67,15 @@ pub(super) fn parse(
         ))
     })?;
     let mut entries = Vec::with_capacity(syms.len());
+    let mut seen = HashSet::with_capacity(syms.len());
     for sym in &syms {
+        check_map_name(sym.name)?;
+        if !seen.insert(sym.name) {
+            return Err(ObjectError::Map {
+                map: sym.name.into(),
+                problem: "defined twice".into(),
+            });
+        }
         let start = usize::try_from(sym.value)
             .ok()
             .filter(|start| start % entry_size == 0);
@@ -183,10 +191,20 @@ fn link_samples(
                 map: maps[i].name.clone(),
                 problem: format!("inner_map_idx {inner_idx} names no entry of the maps section"),
             })?;
-        maps[i].attrs.inner = Some(Box::new(maps[template].attrs.clone()));
+        maps[i].attrs.inner = Some(Box::new(template_copy(&mut maps[template].attrs)));
         maps[i].inner_from = Some(maps[template].name.clone());
     }
     Ok(())
+}
+
+/// The attributes of a template map for an outer map's `inner`, without the template's own
+/// inner definition: a template that is itself an outer map is refused at load (nesting), and
+/// copying its chain would let n entries, each naming the previous one, hold n²/2 copies.
+fn template_copy(template: &mut MapAttrs) -> MapAttrs {
+    let nested = template.inner.take();
+    let copy = template.clone();
+    template.inner = nested;
+    copy
 }
 
 /// iproute2: the map whose `id` is an outer map's `inner_id` is its template, and goes into it
@@ -234,7 +252,7 @@ fn link_iproute2(entries: &[Entry], maps: &mut [MapDef]) -> Result<(), ObjectErr
                 rule: Rule::InnerIdMissing(inner_id),
             });
         };
-        maps[i].attrs.inner = Some(Box::new(maps[template].attrs.clone()));
+        maps[i].attrs.inner = Some(Box::new(template_copy(&mut maps[template].attrs)));
         maps[i].inner_from = Some(maps[template].name.clone());
         for &(index, j) in slotted.get(&inner_id).map_or(&[][..], Vec::as_slice) {
             let map = maps[j].name.clone();

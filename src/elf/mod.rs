@@ -246,7 +246,10 @@ fn parse(data: &[u8], name: String, options: ParseOptions) -> Result<BpfObject, 
         let Ok(section_name) = core::str::from_utf8(section_name) else {
             continue;
         };
-        if let Ok(size) = u32::try_from(header.sh_size(endian)) {
+        if let (Ok(size), true) = (
+            u32::try_from(header.sh_size(endian)),
+            section_name.len() <= symbols::MAX_BTF_NAME,
+        ) {
             section_sizes.insert(section_name.to_owned(), size);
         }
         let contents = || {

@@ -10,6 +10,12 @@ use super::ObjectError;
 /// Where each data symbol lies: section name → symbol name → (offset, size).
 pub(crate) type Placements = HashMap<String, HashMap<String, (u32, u32)>>;
 
+/// The longest name the kernel accepts in BTF (`KSYM_NAME_LEN` − 1). Placements and section
+/// sizes keep no longer name: no DATASEC the kernel loads can ask for it, and copying every
+/// such name would let an object whose names overlap in its string table make the parser hold
+/// (symbols × name length) bytes.
+pub(crate) const MAX_BTF_NAME: usize = 511;
+
 /// One symbol, as much of it as the map loader uses.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Symbol<'data> {
@@ -110,6 +116,9 @@ impl<'data> Symbols<'data> {
             let Some(section) = sym.section.and_then(|i| self.section_names.get(&i)) else {
                 continue;
             };
+            if sym.name.len() > MAX_BTF_NAME || section.len() > MAX_BTF_NAME {
+                continue;
+            }
             if let (Ok(value), Ok(size)) = (u32::try_from(sym.value), u32::try_from(sym.size)) {
                 out.entry(section.to_string())
                     .or_default()
