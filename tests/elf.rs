@@ -1244,3 +1244,27 @@ fn a_pinned_map_name_must_be_a_file_name() {
     let obj = BpfObject::parse(&d).expect("parse");
     loader::check(&obj, &LoadOptions::new()).expect("an unpinned map may have any name");
 }
+
+#[test]
+fn a_datasec_listing_one_map_twice_is_refused() {
+    let mut d = bytes("hash_of_maps.bpf.o");
+    let btf_sec = section(&d, ".BTF");
+    let (first, entry_at) = {
+        let btf = Btf::parse(&d[btf_sec.offset..btf_sec.offset + btf_sec.size]).expect("btf");
+        let (id, datasec) = btf.datasec(".maps").expect(".maps DATASEC");
+        assert!(datasec.entries.len() >= 2);
+        // Entries follow the 12-byte type header: (type, offset, size), 4 bytes each.
+        let at = btf_sec.offset + btf.type_offset(id).expect("record") + 12;
+        (datasec.entries[0].type_id, at)
+    };
+    let first_name = {
+        let obj = BpfObject::parse(&d).expect("the fixture parses");
+        obj.maps()[0].name.clone()
+    };
+    d.put_u32(entry_at + 12, first.get());
+    let err = BpfObject::parse(&d).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("map '{first_name}': defined twice")
+    );
+}
