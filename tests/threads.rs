@@ -1,6 +1,8 @@
 //! One outer map shared by several threads (by `&`, in `std::thread::scope`), inserting,
 //! looking up, opening and removing at once; then the final state is checked, and that nothing
-//! leaked (fds, and the ids of every inner map ever made).
+//! leaked (fds, and the ids of every inner map ever made). And the crate's own threads: the
+//! per-element fallbacks of outer batches beyond their thread bound, and loads that fill
+//! declared slots from several callers at once.
 //!
 //! Every test holds `common::serial()`.
 
@@ -9,6 +11,7 @@ mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bpfmaps::loader::{self, LoadOptions};
 use bpfmaps::{Map, MapId, MapSpec, MapType, OuterMap, UpdateFlags};
 
 /// The handles are shareable between threads: checked at compile time.
@@ -179,6 +182,119 @@ fn threads_batch_on_one_array_of_maps() {
     ids.insert(outer.id().get());
     drop(outer);
     state::assert_fds("after the outer map dropped", &fds);
+    let left = common::wait_gone(&ids);
+    assert!(left.is_empty(), "maps still alive: {left:?}");
+}
+
+/// The per-element fallbacks of outer batches with more slots than their thread bound (32):
+/// single updates for `NOEXIST` (into a `HASH_OF_MAPS`: an array of maps takes only
+/// `BPF_ANY`), single deletes for an `ARRAY_OF_MAPS` (it has no batch delete). Every slot is
+/// filled, then emptied, and every call made on the crate's threads is credited to the caller.
+#[test]
+fn fallbacks_beyond_the_thread_bound_fill_and_empty_every_slot() {
+    let _guard = common::serial();
+    require_kernel!();
+    const SLOTS: u32 = 100;
+    let fds = common::open_fds();
+    let template = MapSpec::new(MapType::HASH, 4, 4, 1);
+    let hash = OuterMap::create(
+        &MapSpec::hash_of_maps(4, SLOTS)
+            .with_name("thr_fb_hash")
+            .unwrap(),
+        &template,
+    )
+    .unwrap();
+    let array = OuterMap::create(
+        &MapSpec::array_of_maps(SLOTS)
+            .with_name("thr_fb_array")
+            .unwrap(),
+        &template,
+    )
+    .unwrap();
+    let inners: Vec<Map> = (0..SLOTS)
+        .map(|_| hash.new_inner("thr_fb_in").unwrap())
+        .collect();
+    let keys: Vec<u32> = (0..SLOTS).collect();
+    let expected: Vec<(u32, MapId)> = keys
+        .iter()
+        .copied()
+        .zip(inners.iter().map(Map::id))
+        .collect();
+    let sorted = |outer: &OuterMap| {
+        let mut found = outer.lookup_all::<u32>().unwrap();
+        found.sort();
+        found
+    };
+
+    let before = bpfmaps::syscall_count();
+    hash.insert_batch_with(&keys, &inners, UpdateFlags::NOEXIST)
+        .unwrap();
+    // One info query per inner map, then one update per slot from the fallback's threads.
+    assert_eq!(bpfmaps::syscall_count() - before, 2 * u64::from(SLOTS));
+    assert_eq!(sorted(&hash), expected);
+
+    array.insert_batch(&keys, &inners).unwrap();
+    assert_eq!(sorted(&array), expected);
+    let before = bpfmaps::syscall_count();
+    array.remove_batch(&keys).unwrap();
+    assert_eq!(
+        bpfmaps::syscall_count() - before,
+        u64::from(SLOTS),
+        "one delete per slot"
+    );
+    assert_eq!(array.lookup_all::<u32>().unwrap(), Vec::new());
+
+    let mut ids: BTreeSet<u32> = inners.iter().map(|m| m.id().get()).collect();
+    ids.extend([hash.id().get(), array.id().get()]);
+    drop(inners);
+    drop((hash, array));
+    state::assert_fds("after the maps dropped", &fds);
+    let left = common::wait_gone(&ids);
+    assert!(left.is_empty(), "maps still alive: {left:?}");
+}
+
+/// Several loads at once, each filling the declared slots of its 20 outer maps from its own
+/// threads: every declared slot holds its own load's inner map.
+#[test]
+fn loads_from_several_threads_fill_every_declared_slot() {
+    let _guard = common::serial();
+    require_kernel!();
+    const LOADS: usize = 3;
+    let fds = common::open_fds();
+    let object = bpfmaps::elf::BpfObject::open(common::fixture("load_20x5.bpf.o")).unwrap();
+    let loaded: Vec<loader::LoadedObject> = std::thread::scope(|scope| {
+        let loads: Vec<_> = (0..LOADS)
+            .map(|_| scope.spawn(|| loader::load(&object, &LoadOptions::new()).unwrap()))
+            .collect();
+        loads.into_iter().map(|l| l.join().unwrap()).collect()
+    });
+
+    let mut ids = BTreeSet::new();
+    for loaded in &loaded {
+        let mut outers = 0;
+        for entry in loaded.entries() {
+            ids.insert(entry.map().as_map().id().get());
+            let slots = entry.filled_slots();
+            if slots.is_empty() {
+                continue;
+            }
+            outers += 1;
+            assert_eq!(slots.len(), 5, "{}", entry.name());
+            let outer = loaded.outer(entry.name()).unwrap();
+            for (slot, inner) in slots {
+                assert_eq!(
+                    outer.lookup(slot).unwrap(),
+                    Some(loaded.map(inner).unwrap().id()),
+                    "{} slot {slot}",
+                    entry.name()
+                );
+            }
+        }
+        assert_eq!(outers, 20);
+    }
+    assert_eq!(ids.len(), LOADS * 20 * 6, "every load made its own maps");
+    drop(loaded);
+    state::assert_fds("after the loads dropped", &fds);
     let left = common::wait_gone(&ids);
     assert!(left.is_empty(), "maps still alive: {left:?}");
 }

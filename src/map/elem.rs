@@ -285,8 +285,8 @@ impl Map {
     ///
     /// # Errors
     ///
-    /// [`Error::Refused`] if the map is not a per-CPU map, [`Error::Size`] if `V` is not
-    /// `value_size` bytes, [`Error::UnknownCpuCount`].
+    /// [`Error::Refused`] if the map is not a per-CPU map or its `value_size` is 0,
+    /// [`Error::Size`] if `V` is not `value_size` bytes, [`Error::UnknownCpuCount`].
     pub fn get_per_cpu<K: Pod, V: Pod>(&self, key: &K) -> Result<Option<Vec<V>>> {
         let (stride, cpus) = self.per_cpu_layout::<V>()?;
         let mut buf = vec![0u8; stride * cpus];
@@ -304,9 +304,9 @@ impl Map {
     ///
     /// # Errors
     ///
-    /// [`Error::Refused`] if the map is not a per-CPU map, [`Error::Size`] if `V` is not
-    /// `value_size` bytes or `values` does not hold one value per possible CPU; otherwise as
-    /// [`Map::update`].
+    /// [`Error::Refused`] if the map is not a per-CPU map or its `value_size` is 0,
+    /// [`Error::Size`] if `V` is not `value_size` bytes or `values` does not hold one value per
+    /// possible CPU; otherwise as [`Map::update`].
     pub fn put_per_cpu<K: Pod, V: Pod>(
         &self,
         key: &K,
@@ -330,7 +330,8 @@ impl Map {
         self.update(bytes_of(key), &buf, flags)
     }
 
-    /// The per-CPU stride and CPU count, checking the map is per-CPU and `V` is one CPU's value.
+    /// The per-CPU stride and CPU count, checking the map is per-CPU and `V` is one CPU's value;
+    /// the stride is never 0 (so `chunks_exact(stride)` cannot panic).
     fn per_cpu_layout<V: Pod>(&self) -> Result<(usize, usize)> {
         if !self.map_type().is_per_cpu() {
             return Err(Error::Refused {
@@ -350,10 +351,24 @@ impl Map {
                 got: size_of::<V>(),
             });
         }
-        let stride = crate::cpus::per_cpu_stride(self.value_size());
         let total = self.value_len()?;
-        Ok((stride, total / stride.max(1)))
+        per_cpu_split(self.value_size(), total).ok_or_else(|| Error::Refused {
+            map: self.label(),
+            refusal: Refusal::Unsupported {
+                op: "zero-byte per-CPU value",
+                map_type: self.map_type(),
+            },
+        })
     }
+}
+
+/// The stride of one CPU's value (`round_up(value_size, 8)`) in a per-CPU buffer of
+/// `value_len` bytes, and the number of CPUs it holds; `None` for a `value_size` of 0, which
+/// has no stride to cut a buffer by. Kernels refuse such a map when it is created, but the
+/// value size is the kernel's answer and this crate does not panic on one.
+fn per_cpu_split(value_size: u32, value_len: usize) -> Option<(usize, usize)> {
+    let stride = crate::cpus::per_cpu_stride(value_size);
+    Some((stride, value_len.checked_div(stride)?))
 }
 
 /// `Ok(true)` for success, `Ok(false)` for `ENOENT` (no such element), an error otherwise.
@@ -362,5 +377,26 @@ pub(crate) fn found(ret: Result<(), Errno>, map: &Map, cmd: Command) -> Result<b
         Ok(()) => Ok(true),
         Err(Errno::ENOENT) => Ok(false),
         Err(errno) => Err(map.sys_err(cmd, errno)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_cpu_split_cuts_by_the_rounded_stride() {
+        assert_eq!(per_cpu_split(4, 8 * 4), Some((8, 4)));
+        assert_eq!(per_cpu_split(8, 8 * 2), Some((8, 2)));
+        assert_eq!(per_cpu_split(12, 16 * 3), Some((16, 3)));
+        assert_eq!(per_cpu_split(1, 8), Some((8, 1)));
+    }
+
+    /// A kernel answer of `value_size` 0 (a zero-sized `V` passes the size check) has no
+    /// stride: `None`, where `chunks_exact(0)` would panic.
+    #[test]
+    fn per_cpu_split_refuses_a_zero_value_size() {
+        assert_eq!(per_cpu_split(0, 0), None);
+        assert_eq!(per_cpu_split(0, 64), None);
     }
 }
