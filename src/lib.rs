@@ -43,6 +43,7 @@ pub mod probe;
 mod spec;
 mod stats;
 mod sys;
+mod workers;
 
 pub use btf_load::LoadedBtf;
 pub use command::Command;

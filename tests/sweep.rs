@@ -256,6 +256,18 @@ fn bits_of_btf_flipped() {
 // ---------------------------------------------------------------------------------------------
 // Objects built to multiply memory: small files whose maps each make the parser copy a lot.
 
+/// One section header of [`legacy_object`]: `.strtab` (`SHT_STRTAB`, 3), `maps`
+/// (`SHT_PROGBITS`, 1, `SHF_WRITE | SHF_ALLOC`), `.symtab` (`SHT_SYMTAB`, 2).
+struct Section<'a> {
+    name: u32,
+    kind: u32,
+    flags: u64,
+    data: &'a [u8],
+    link: u32,
+    info: u32,
+    entsize: u64,
+}
+
 /// A little-endian ELF64 BPF relocatable with a legacy `maps` section holding `maps_data`, and
 /// one `STT_OBJECT` symbol per `(name offset in strtab, value, size)`. `strtab` is also the
 /// section-name table; it must start with "\0.strtab\0maps\0.symtab\0".
@@ -269,37 +281,60 @@ fn legacy_object(strtab: &[u8], symbols: &[(u32, u64, u64)], maps_data: &[u8]) -
         symtab.extend_from_slice(&value.to_le_bytes());
         symtab.extend_from_slice(&size.to_le_bytes());
     }
-    // (name offset, type, flags, data, link, info, entry size)
-    let sections: [(u32, u32, u64, &[u8], u32, u32, u64); 3] = [
-        (1, 3, 0, strtab, 0, 0, 0),    // .strtab (SHT_STRTAB)
-        (9, 1, 3, maps_data, 0, 0, 0), // maps (SHT_PROGBITS, WRITE|ALLOC)
-        (14, 2, 0, &symtab, 1, 1, 24), // .symtab (SHT_SYMTAB)
+    let sections = [
+        Section {
+            name: 1,
+            kind: 3,
+            flags: 0,
+            data: strtab,
+            link: 0,
+            info: 0,
+            entsize: 0,
+        },
+        Section {
+            name: 9,
+            kind: 1,
+            flags: 3,
+            data: maps_data,
+            link: 0,
+            info: 0,
+            entsize: 0,
+        },
+        Section {
+            name: 14,
+            kind: 2,
+            flags: 0,
+            data: &symtab,
+            link: 1,
+            info: 1,
+            entsize: 24,
+        },
     ];
     let mut out = vec![0u8; 64];
     let mut offsets = Vec::new();
-    for (_, _, _, data, ..) in &sections {
+    for section in &sections {
         while out.len() % 8 != 0 {
             out.push(0);
         }
         offsets.push(out.len() as u64);
-        out.extend_from_slice(data);
+        out.extend_from_slice(section.data);
     }
     while out.len() % 8 != 0 {
         out.push(0);
     }
     let shoff = out.len() as u64;
     out.extend_from_slice(&[0; 64]);
-    for ((name, kind, flags, data, link, info, entsize), offset) in sections.iter().zip(offsets) {
-        for word in [*name, *kind] {
+    for (s, offset) in sections.iter().zip(offsets) {
+        for word in [s.name, s.kind] {
             out.extend_from_slice(&word.to_le_bytes());
         }
-        for word in [*flags, 0, offset, data.len() as u64] {
+        for word in [s.flags, 0, offset, s.data.len() as u64] {
             out.extend_from_slice(&word.to_le_bytes());
         }
-        for word in [*link, *info] {
+        for word in [s.link, s.info] {
             out.extend_from_slice(&word.to_le_bytes());
         }
-        for word in [8, *entsize] {
+        for word in [8, s.entsize] {
             out.extend_from_slice(&word.to_le_bytes());
         }
     }

@@ -52,12 +52,9 @@ mod pins;
 mod plan;
 
 use std::collections::HashSet;
-use std::ops::Range;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::thread;
 
 pub use self::options::{LoadOptions, Reuse};
 
@@ -599,8 +596,8 @@ fn restore_slots(outers: &[Option<OuterMap>], previous: Vec<(usize, u32, Option<
 }
 
 /// Fills the declared slots of the fresh outer maps (`of_reused` false) or of the reused ones
-/// (`of_reused` true): one batch per outer map, the outer maps from up to [`FILL_THREADS`]
-/// threads at once. Returns, per planned map, the `(slot, target)` pairs filled.
+/// (`of_reused` true): one batch per outer map, the outer maps from up to
+/// [`MAX_THREADS`](crate::workers::MAX_THREADS) threads at once. Returns, per planned map, the `(slot, target)` pairs filled.
 fn fill_slots(
     plan: &Plan<'_>,
     outers: &[Option<OuterMap>],
@@ -639,9 +636,22 @@ fn fill_slots(
             .insert_batch_known(&keys, &fds, &infos, UpdateFlags::ANY)
             .map_err(|e| load_error(&plan.maps[*i], e))
     };
-    let results = run_in_shares(work.len(), FILL_THREADS, fill_builder, fill_one, || {
-        Err(fill_panicked())
-    });
+    let results: Vec<Result<()>> = crate::workers::run(
+        work.len(),
+        crate::workers::MAX_THREADS,
+        fill_builder,
+        fill_one,
+    )
+    .into_iter()
+    .flat_map(|(len, done)| match done {
+        Ok(done) => done,
+        // Only reachable where panics unwind: the release profile has
+        // `panic = "abort"`, so there a panicking job ends the process first. Tests
+        // and debug builds unwind, and a panic in one share must still become an error
+        // of each of its jobs after the other shares are done.
+        Err(_) => (0..len).map(|_| Err(fill_panicked())).collect(),
+    })
+    .collect();
     for result in results {
         result?;
     }
@@ -652,107 +662,9 @@ fn fill_slots(
     Ok(filled)
 }
 
-/// The most threads [`fill_slots`] runs at once. The number of outer maps comes from the
-/// object, which is untrusted, so it does not decide the number of threads. Each outer map's
-/// batch waits for an RCU grace period in the kernel, and concurrent waiters share one: up to
-/// this many outer maps cost about one grace period, `n` outer maps about
-/// `n / FILL_THREADS`.
-const FILL_THREADS: usize = 32;
-
 /// The builder of a slot-filling thread.
-fn fill_builder() -> thread::Builder {
-    thread::Builder::new().name("bpfmaps-fill".to_owned())
-}
-
-/// `0..n` cut into at most `max_threads` contiguous, non-empty ranges, in order, whose lengths
-/// differ by at most one (`max_threads` 0 is taken as 1).
-fn shares(n: usize, max_threads: usize) -> Vec<Range<usize>> {
-    let count = n.min(max_threads.max(1));
-    let mut start = 0;
-    (0..count)
-        .map(|share| {
-            // No division by 0: `0..count` is empty when `count` is 0.
-            let len = n / count + usize::from(share < n % count);
-            start += len;
-            start - len..start
-        })
-        .collect()
-}
-
-/// Runs `job(i)` for every `i` in `0..n` and returns the results in the order of `i`: on the
-/// calling thread for `n` ≤ 1, else one [`shares`] range per thread made by `builder`, so that
-/// at most `max_threads` jobs run at once and each thread runs its jobs in turn.
-///
-/// A share whose thread cannot be spawned (`EAGAIN` under a pids limit or `ulimit -v`) runs on
-/// the calling thread, while the spawned ones run: same results, no panic. A share whose job
-/// panics (only where panics unwind) yields `panicked()` for each of its jobs, once the other
-/// shares are done. The `bpf(2)` calls of spawned threads are credited to the calling thread.
-fn run_in_shares<R: Send>(
-    n: usize,
-    max_threads: usize,
-    builder: impl Fn() -> thread::Builder,
-    job: impl Fn(usize) -> R + Sync,
-    panicked: impl Fn() -> R,
-) -> Vec<R> {
-    if n <= 1 {
-        return (0..n).map(job).collect();
-    }
-    let job = &job;
-    let run = move |share: Range<usize>| share.map(job).collect::<Vec<R>>();
-    thread::scope(|scope| {
-        let spawned: Vec<_> = shares(n, max_threads)
-            .into_iter()
-            .map(|share| {
-                let task = {
-                    let share = share.clone();
-                    move || crate::stats::measured(|| run(share))
-                };
-                (share, builder().spawn_scoped(scope, task))
-            })
-            .collect();
-        // The shares no thread took run here, while the spawned threads run theirs: all of
-        // them (the `collect`) before the first `join`.
-        let started: Vec<_> = spawned
-            .into_iter()
-            .map(|(share, spawned)| {
-                let len = share.len();
-                match spawned {
-                    Ok(thread) => (len, Started::Thread(thread)),
-                    Err(_) => (
-                        len,
-                        Started::Here(catch_unwind(AssertUnwindSafe(|| run(share)))),
-                    ),
-                }
-            })
-            .collect();
-        let mut results = Vec::with_capacity(n);
-        for (len, started) in started {
-            let done = match started {
-                Started::Thread(thread) => thread.join().map(|(done, calls)| {
-                    crate::stats::credit(calls);
-                    done
-                }),
-                Started::Here(done) => done,
-            };
-            match done {
-                Ok(done) => results.extend(done),
-                // Only reachable where panics unwind: the release profile has
-                // `panic = "abort"`, so there a panicking job ends the process first. Tests and
-                // debug builds unwind, and a panic in one share must still become an error of
-                // each of its jobs after the other shares are done.
-                Err(_) => results.extend((0..len).map(|_| panicked())),
-            }
-        }
-        results
-    })
-}
-
-/// A share of [`run_in_shares`] once started.
-enum Started<T, R> {
-    /// On a thread of its own, to be joined.
-    Thread(T),
-    /// Run on the calling thread: what its jobs gave, or the panic that ended it.
-    Here(thread::Result<Vec<R>>),
+fn fill_builder() -> std::thread::Builder {
+    std::thread::Builder::new().name("bpfmaps-fill".to_owned())
 }
 
 /// The error of slot filling that panicked (on its own thread, or on the calling thread when
@@ -763,223 +675,5 @@ fn fill_panicked() -> Error {
     Error::Io {
         path: PathBuf::from("<slot filling thread>"),
         source: std::io::Error::other("a slot-filling thread panicked"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::HashSet;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Condvar, Mutex};
-    use std::thread::ThreadId;
-    use std::time::Duration;
-
-    use super::*;
-
-    /// A builder whose threads cannot be made: a stack larger than any address space, so
-    /// `pthread_create` fails with `EAGAIN`, as it does under a pids limit or `ulimit -v`.
-    #[cfg(target_pointer_width = "64")]
-    fn failing_builder() -> thread::Builder {
-        thread::Builder::new().stack_size(1 << 60)
-    }
-
-    /// Runs `run_in_shares(n, max_threads, builder, …)` with jobs that give `i * 3` and note
-    /// the thread they ran on; checks every job ran once and the results are in order, and
-    /// returns the threads used.
-    fn shared_threads(
-        n: usize,
-        max_threads: usize,
-        builder: impl Fn() -> thread::Builder,
-    ) -> HashSet<ThreadId> {
-        let runs: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
-        let threads = Mutex::new(HashSet::new());
-        let results = run_in_shares(
-            n,
-            max_threads,
-            builder,
-            |i| {
-                runs[i].fetch_add(1, Ordering::Relaxed);
-                threads.lock().unwrap().insert(thread::current().id());
-                i * 3
-            },
-            || usize::MAX,
-        );
-        assert_eq!(results, (0..n).map(|i| i * 3).collect::<Vec<_>>(), "n {n}");
-        assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1), "n {n}");
-        threads.into_inner().unwrap()
-    }
-
-    #[test]
-    fn shares_cover_every_item_once_in_order_within_the_bound() {
-        for max_threads in [0, 1, 3, FILL_THREADS] {
-            for n in [
-                0,
-                1,
-                2,
-                FILL_THREADS - 1,
-                FILL_THREADS,
-                FILL_THREADS + 1,
-                1000,
-            ] {
-                let shares = shares(n, max_threads);
-                assert_eq!(
-                    shares.len(),
-                    n.min(max_threads.max(1)),
-                    "{n} / {max_threads}"
-                );
-                let items: Vec<usize> = shares.iter().cloned().flatten().collect();
-                assert_eq!(items, (0..n).collect::<Vec<_>>(), "{n} / {max_threads}");
-                let lens: Vec<usize> = shares.iter().map(ExactSizeIterator::len).collect();
-                assert!(!lens.contains(&0), "{n} / {max_threads}: an empty share");
-                let spread = lens.iter().max().zip(lens.iter().min()).map(|(a, b)| a - b);
-                assert!(spread <= Some(1), "{n} / {max_threads}: {lens:?}");
-            }
-        }
-        // The bound with more outer maps than threads: 32 shares, of 31 or 32 outer maps.
-        let lens: Vec<usize> = shares(1000, FILL_THREADS).iter().map(|s| s.len()).collect();
-        assert_eq!(
-            lens.iter().filter(|&&l| l == 32).count(),
-            1000 % FILL_THREADS
-        );
-        assert!(lens.iter().all(|&l| l == 31 || l == 32));
-    }
-
-    #[test]
-    fn run_in_shares_runs_every_job_from_at_most_the_bound_of_threads() {
-        let caller = thread::current().id();
-        for n in [0, 1] {
-            let used = shared_threads(n, FILL_THREADS, fill_builder);
-            assert!(used.iter().all(|&t| t == caller), "n {n} runs here");
-        }
-        for n in [2, FILL_THREADS - 1, FILL_THREADS, FILL_THREADS + 1, 1000] {
-            let used = shared_threads(n, FILL_THREADS, fill_builder);
-            assert_eq!(
-                used.len(),
-                n.min(FILL_THREADS),
-                "n {n}: one thread per share"
-            );
-            assert!(
-                !used.contains(&caller),
-                "n {n}: spawned threads did the work"
-            );
-        }
-    }
-
-    /// Up to the bound, the jobs run at the same time (as the outer maps' batches must, to
-    /// share a grace period): each job waits until all are running.
-    #[test]
-    fn run_in_shares_runs_jobs_of_different_shares_at_once() {
-        let running = Mutex::new(0usize);
-        let all_in = Condvar::new();
-        let results = run_in_shares(
-            FILL_THREADS,
-            FILL_THREADS,
-            fill_builder,
-            |_| {
-                let mut running = running.lock().unwrap();
-                *running += 1;
-                all_in.notify_all();
-                let (running, _) = all_in
-                    .wait_timeout_while(running, Duration::from_secs(30), |r| *r < FILL_THREADS)
-                    .unwrap();
-                *running == FILL_THREADS
-            },
-            || false,
-        );
-        assert!(results.iter().all(|&met| met), "not all jobs ran at once");
-    }
-
-    /// Beyond the bound, never more than the bound at once.
-    #[test]
-    fn run_in_shares_never_runs_more_than_the_bound_at_once() {
-        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        run_in_shares(
-            200,
-            4,
-            fill_builder,
-            |_| {
-                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                most.fetch_max(now, Ordering::SeqCst);
-                thread::sleep(Duration::from_micros(200));
-                running.fetch_sub(1, Ordering::SeqCst);
-            },
-            || (),
-        );
-        let most = most.into_inner();
-        assert!((1..=4).contains(&most), "{most} jobs at once");
-    }
-
-    #[test]
-    #[cfg(target_pointer_width = "64")]
-    fn run_in_shares_runs_here_what_no_thread_takes() {
-        assert!(
-            failing_builder().spawn(|| ()).is_err(),
-            "the builder must fail"
-        );
-        let caller = thread::current().id();
-        for n in [2, FILL_THREADS, FILL_THREADS + 1, 1000] {
-            let used = shared_threads(n, FILL_THREADS, failing_builder);
-            assert_eq!(used, HashSet::from([caller]), "n {n}");
-        }
-        // Every other spawn fails: the shares are split between threads and here, and the
-        // results are still every job's, in order.
-        let spawns = AtomicUsize::new(0);
-        let every_other = || {
-            if spawns.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
-                fill_builder()
-            } else {
-                failing_builder()
-            }
-        };
-        let used = shared_threads(100, 8, every_other);
-        assert!(used.contains(&caller));
-        assert_eq!(used.len(), 1 + 4, "four shares on threads, four here");
-    }
-
-    /// The calls of spawned threads are credited to the caller; those made here count anyway.
-    #[test]
-    fn run_in_shares_credits_every_call_to_the_caller() {
-        let mut builders: Vec<fn() -> thread::Builder> = vec![fill_builder];
-        #[cfg(target_pointer_width = "64")]
-        builders.push(failing_builder);
-        for builder in builders {
-            for n in [1, 2, FILL_THREADS + 1, 1000] {
-                let before = crate::stats::syscall_count();
-                run_in_shares(
-                    n,
-                    FILL_THREADS,
-                    builder,
-                    |_| crate::stats::count_call(),
-                    || (),
-                );
-                assert_eq!(crate::stats::syscall_count() - before, n as u64, "n {n}");
-            }
-        }
-    }
-
-    /// A panicking job makes `panicked()` of each job of its share, whether its share ran on
-    /// a thread or here; the other shares' results stand.
-    #[test]
-    fn run_in_shares_turns_a_panic_into_its_shares_results() {
-        let mut builders: Vec<fn() -> thread::Builder> = vec![fill_builder];
-        #[cfg(target_pointer_width = "64")]
-        builders.push(failing_builder);
-        for builder in builders {
-            // Shares 0..4, 4..7, 7..10; job 5 panics.
-            let results = run_in_shares(
-                10,
-                3,
-                builder,
-                |i| {
-                    assert_ne!(i, 5, "job 5 panics (on purpose)");
-                    Some(i)
-                },
-                || None,
-            );
-            let expected: Vec<Option<usize>> = (0..10)
-                .map(|i| (!(4..7).contains(&i)).then_some(i))
-                .collect();
-            assert_eq!(results, expected);
-        }
     }
 }

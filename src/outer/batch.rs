@@ -5,9 +5,8 @@
 //! many slots costs one grace period instead of one per slot. Where the kernel has no batch
 //! command for a type (`ARRAY_OF_MAPS` has no batch delete), the per-element fallback issues the
 //! calls from several threads at once: concurrent waiters share grace periods, so the fallback
-//! costs about `slots / FALLBACK_THREADS` grace periods rather than `slots`.
+//! costs about `slots / 32` grace periods rather than `slots` (see `crate::workers`).
 
-use std::ops::Range;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::panic::resume_unwind;
 use std::thread;
@@ -16,9 +15,6 @@ use super::{inner_info, OuterMap};
 use crate::map::BatchCursor;
 use crate::sys::pod::{bytes_of, slice_bytes};
 use crate::{Command, Errno, Error, MapId, MapInfo, MapType, Pod, Result, UpdateFlags, UpdateMode};
-
-/// Threads of the per-element fallback.
-pub(crate) const FALLBACK_THREADS: usize = 32;
 
 impl OuterMap {
     /// `bpf(BPF_MAP_UPDATE_BATCH)` — puts `inners[i]` into slot `keys[i]` for every `i`, in one
@@ -258,197 +254,57 @@ fn no_batch(errno: Errno) -> bool {
     matches!(errno, Errno::ENOTSUPP | Errno::EOPNOTSUPP)
 }
 
-/// Runs `op(0..n)` from up to [`FALLBACK_THREADS`] threads, returning each result in order.
+/// Runs `op(0..n)` from up to [`MAX_THREADS`](crate::workers::MAX_THREADS) threads,
+/// returning each result in order. A panic in `op` is a bug in this crate: it goes on to the
+/// caller, rather than the slots that never ran being reported as done.
 fn parallel<F>(n: usize, op: F) -> Vec<core::result::Result<(), Errno>>
 where
     F: Fn(usize) -> core::result::Result<(), Errno> + Sync,
 {
-    parallel_with(n, op, thread::Builder::new)
-}
-
-/// [`parallel`] with threads from `builder`. A chunk whose thread cannot be spawned (`EAGAIN`
-/// under a pids limit or `ulimit -v`) runs on the calling thread while the spawned ones run:
-/// the same results, later.
-fn parallel_with<F>(
-    n: usize,
-    op: F,
-    builder: impl Fn() -> thread::Builder,
-) -> Vec<core::result::Result<(), Errno>>
-where
-    F: Fn(usize) -> core::result::Result<(), Errno> + Sync,
-{
-    if n <= 1 {
-        return (0..n).map(op).collect();
-    }
-    let op = &op;
-    let run = move |chunk: Range<usize>| chunk.map(op).collect::<Vec<_>>();
-    let per_thread = n.div_ceil(FALLBACK_THREADS);
-    thread::scope(|scope| {
-        let spawned: Vec<_> = (0..n)
-            .step_by(per_thread)
-            .map(|start| {
-                let chunk = start..n.min(start + per_thread);
-                let task = {
-                    let chunk = chunk.clone();
-                    move || crate::stats::measured(|| run(chunk))
-                };
-                builder().spawn_scoped(scope, task).map_err(|_| chunk)
-            })
-            .collect();
-        // The chunks no thread took run here, while the spawned threads run theirs: all of
-        // them (the `collect`) before the first `join`. `Err` then holds what such a chunk gave.
-        let started: Vec<_> = spawned
-            .into_iter()
-            .map(|spawned| spawned.map_err(run))
-            .collect();
-        let mut results = Vec::with_capacity(n);
-        for started in started {
-            match started {
-                Ok(thread) => {
-                    // A panic in `op` is a bug in this crate; propagate it rather than report
-                    // the slots that never ran as done.
-                    let (done, calls) = thread.join().unwrap_or_else(|p| resume_unwind(p));
-                    crate::stats::credit(calls);
-                    results.extend(done);
-                }
-                Err(done) => results.extend(done),
-            }
-        }
-        results
-    })
+    crate::workers::run(n, crate::workers::MAX_THREADS, thread::Builder::new, op)
+        .into_iter()
+        .flat_map(|(_, done)| done.unwrap_or_else(|panic| resume_unwind(panic)))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
     use std::panic::catch_unwind;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    use std::thread::ThreadId;
 
     use super::*;
 
-    /// A builder whose threads cannot be made: a stack larger than any address space, so
-    /// `pthread_create` fails with `EAGAIN`, as it does under a pids limit or `ulimit -v`.
-    #[cfg(target_pointer_width = "64")]
-    fn failing_builder() -> thread::Builder {
-        thread::Builder::new().stack_size(1 << 60)
-    }
-
-    /// The builders to test with: the real one, and one that always fails.
-    fn builders() -> Vec<fn() -> thread::Builder> {
-        let mut builders: Vec<fn() -> thread::Builder> = vec![thread::Builder::new];
-        #[cfg(target_pointer_width = "64")]
-        builders.push(failing_builder);
-        builders
-    }
-
-    /// Runs `parallel_with(n, …)` with an op that fails for multiples of 7; checks each index
-    /// ran once, the results are in order and every call was credited; returns the threads
-    /// used.
-    fn parallel_threads(n: usize, builder: impl Fn() -> thread::Builder) -> HashSet<ThreadId> {
-        let runs: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
-        let threads = Mutex::new(HashSet::new());
-        let before = crate::stats::syscall_count();
-        let results = parallel_with(
-            n,
-            |i| {
-                crate::stats::count_call();
-                runs[i].fetch_add(1, Ordering::Relaxed);
-                threads.lock().unwrap().insert(thread::current().id());
+    #[test]
+    fn parallel_gives_every_result_in_order() {
+        for n in [0, 1, 2, 100] {
+            let results = parallel(n, |i| {
                 if i % 7 == 0 {
                     Err(Errno::ENOENT)
                 } else {
                     Ok(())
                 }
-            },
-            builder,
-        );
-        let expected: Vec<_> = (0..n)
-            .map(|i| {
-                if i % 7 == 0 {
-                    Err(Errno::ENOENT)
-                } else {
-                    Ok(())
-                }
-            })
-            .collect();
-        assert_eq!(results, expected, "n {n}");
-        assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1), "n {n}");
-        assert_eq!(crate::stats::syscall_count() - before, n as u64, "n {n}");
-        threads.into_inner().unwrap()
-    }
-
-    #[test]
-    fn parallel_runs_every_op_once_in_order_from_at_most_the_bound_of_threads() {
-        let caller = thread::current().id();
-        for n in [0, 1] {
-            assert!(parallel_threads(n, thread::Builder::new)
-                .iter()
-                .all(|&t| t == caller));
-        }
-        for n in [
-            2,
-            FALLBACK_THREADS - 1,
-            FALLBACK_THREADS,
-            FALLBACK_THREADS + 1,
-            1000,
-        ] {
-            let used = parallel_threads(n, thread::Builder::new);
-            assert!(
-                used.len() <= FALLBACK_THREADS,
-                "n {n}: {} threads",
-                used.len()
-            );
-            assert!(
-                !used.contains(&caller),
-                "n {n}: spawned threads did the work"
-            );
+            });
+            let expected: Vec<_> = (0..n)
+                .map(|i| {
+                    if i % 7 == 0 {
+                        Err(Errno::ENOENT)
+                    } else {
+                        Ok(())
+                    }
+                })
+                .collect();
+            assert_eq!(results, expected, "n {n}");
         }
     }
 
-    #[test]
-    #[cfg(target_pointer_width = "64")]
-    fn parallel_runs_here_what_no_thread_takes() {
-        assert!(
-            failing_builder().spawn(|| ()).is_err(),
-            "the builder must fail"
-        );
-        let caller = thread::current().id();
-        for n in [2, FALLBACK_THREADS + 1, 1000] {
-            assert_eq!(
-                parallel_threads(n, failing_builder),
-                HashSet::from([caller])
-            );
-        }
-        // Every other spawn fails: chunks on threads and here, the same results.
-        let spawns = AtomicUsize::new(0);
-        let every_other = || {
-            if spawns.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
-                thread::Builder::new()
-            } else {
-                failing_builder()
-            }
-        };
-        let used = parallel_threads(100, every_other);
-        assert!(used.contains(&caller) && used.len() > 1);
-    }
-
-    /// A panic in `op` (a bug in this crate) goes on to the caller, whoever ran it.
+    /// A panic in `op` (a bug in this crate) goes on to the caller.
     #[test]
     fn parallel_propagates_a_panic_in_op() {
-        for builder in builders() {
-            let panicked = catch_unwind(|| {
-                parallel_with(
-                    100,
-                    |i| {
-                        assert_ne!(i, 50, "op 50 panics (on purpose)");
-                        Ok(())
-                    },
-                    builder,
-                )
-            });
-            assert!(panicked.is_err());
-        }
+        let panicked = catch_unwind(|| {
+            parallel(100, |i| {
+                assert_ne!(i, 50, "op 50 panics (on purpose)");
+                Ok(())
+            })
+        });
+        assert!(panicked.is_err());
     }
 }
