@@ -606,27 +606,15 @@ fn growth(report: &mut Report) -> Result<(), String> {
         let object = open_fixture(name)?;
         // Without BTF, as the raw creates: the kernel's BTF checks per create are not the
         // loader's overhead (they are measured below).
-        let mut options = LoadOptions::new().without_btf();
-        let mut with_btf = LoadOptions::new();
-        let mut plain = 0;
-        for def in object.maps() {
-            if def.is_outer() {
-                options = options.skip(&def.name);
-                with_btf = with_btf.skip(&def.name);
-            } else {
-                plain += 1;
-            }
-        }
+        let (options, plain) = plain_maps(&object, LoadOptions::new().without_btf(), usize::MAX);
+        let (with_btf, _) = plain_maps(&object, LoadOptions::new(), usize::MAX);
         let (c, r) = load_pair(&object, &options, RawLoad::plain_only(false), 9, 1)?;
-        let mut pair = Pair::from_samples(&label, &c, &r, false);
-        pair.ratio_target = false;
-        let (cn, rn) = (pair.crate_ns, pair.raw_ns);
-        report.pair(pair);
+        let (cn, rn) = per_map_pair(report, &label, &c, &r, plain);
         println!(
             "{:<28} {plain} maps: crate {} per map, raw create {} per map; crate calls {}",
             "",
-            human(cn / f64::from(plain)),
-            human(rn / f64::from(plain)),
+            human(cn),
+            human(rn),
             c.first().map_or(0, |s| s.calls)
         );
         // The same against raw creates each followed by the info query the crate makes.
@@ -650,6 +638,43 @@ fn growth(report: &mut Report) -> Result<(), String> {
     scaling(report)
 }
 
+/// `options` skipping the outer maps of `object` and its plain maps after the first `first`;
+/// and how many plain maps are left to load.
+fn plain_maps<'o>(
+    object: &'o BpfObject,
+    mut options: LoadOptions<'o>,
+    first: usize,
+) -> (LoadOptions<'o>, u32) {
+    let mut plain = 0;
+    for def in object.maps() {
+        if def.is_outer() || plain as usize == first {
+            options = options.skip(&def.name);
+        } else {
+            plain += 1;
+        }
+    }
+    (options, plain)
+}
+
+/// Adds a load pair that is not a per-op target; returns the crate's and the raw side's
+/// median time per map of the `maps` it created.
+fn per_map_pair(
+    report: &mut Report,
+    label: &str,
+    c: &[Sample],
+    r: &[Sample],
+    maps: u32,
+) -> (f64, f64) {
+    let mut pair = Pair::from_samples(label, c, r, false);
+    pair.ratio_target = false;
+    let per_map = (
+        pair.crate_ns / f64::from(maps),
+        pair.raw_ns / f64::from(maps),
+    );
+    report.pair(pair);
+    per_map
+}
+
 /// Load time against the number of maps, one kind of map at a time: the first N plain maps of
 /// an object (the others and the outer maps skipped), against raw creates and info queries of
 /// the same N maps.
@@ -668,26 +693,15 @@ fn scaling(report: &mut Report) -> Result<(), String> {
             if !report.wants(&label) {
                 continue;
             }
-            let mut options = LoadOptions::new().without_btf();
-            let mut plain = 0;
-            for def in object.maps() {
-                if def.is_outer() || plain == n {
-                    options = options.skip(&def.name);
-                } else {
-                    plain += 1;
-                }
-            }
+            let (options, plain) = plain_maps(&object, LoadOptions::new().without_btf(), n);
             let (c, r) = load_pair(&object, &options, RawLoad::first_plain(n), 9, 1)?;
-            let mut pair = Pair::from_samples(&label, &c, &r, false);
-            pair.ratio_target = false;
-            let (cn, rn) = (pair.crate_ns, pair.raw_ns);
-            report.pair(pair);
+            let (cn, rn) = per_map_pair(report, &label, &c, &r, plain);
             println!(
                 "{:<28} {plain} maps: crate {} per map, raw {} per map, difference {} per map",
                 "",
-                human(cn / plain as f64),
-                human(rn / plain as f64),
-                human((cn - rn) / plain as f64)
+                human(cn),
+                human(rn),
+                human(cn - rn)
             );
         }
     }

@@ -110,9 +110,7 @@ fn threads_insert_look_up_and_remove_on_one_hash_of_maps() {
 
     ids.insert(outer.id().get());
     drop(outer);
-    state::assert_fds("after the outer map dropped", &fds);
-    let left = common::wait_gone(&ids);
-    assert!(left.is_empty(), "maps still alive: {left:?}");
+    assert_released("after the outer map dropped", &fds, &ids);
 }
 
 #[test]
@@ -181,9 +179,7 @@ fn threads_batch_on_one_array_of_maps() {
     }
     ids.insert(outer.id().get());
     drop(outer);
-    state::assert_fds("after the outer map dropped", &fds);
-    let left = common::wait_gone(&ids);
-    assert!(left.is_empty(), "maps still alive: {left:?}");
+    assert_released("after the outer map dropped", &fds, &ids);
 }
 
 /// The per-element fallbacks of outer batches with more slots than their thread bound (32):
@@ -248,9 +244,7 @@ fn fallbacks_beyond_the_thread_bound_fill_and_empty_every_slot() {
     ids.extend([hash.id().get(), array.id().get()]);
     drop(inners);
     drop((hash, array));
-    state::assert_fds("after the maps dropped", &fds);
-    let left = common::wait_gone(&ids);
-    assert!(left.is_empty(), "maps still alive: {left:?}");
+    assert_released("after the maps dropped", &fds, &ids);
 }
 
 /// Several loads at once, each filling the declared slots of its 20 outer maps from its own
@@ -294,7 +288,12 @@ fn loads_from_several_threads_fill_every_declared_slot() {
     }
     assert_eq!(ids.len(), LOADS * 20 * 6, "every load made its own maps");
     drop(loaded);
-    state::assert_fds("after the loads dropped", &fds);
-    let left = common::wait_gone(&ids);
-    assert!(left.is_empty(), "maps still alive: {left:?}");
+    assert_released("after the loads dropped", &fds, &ids);
+}
+
+/// After `what`: the fds open are those of `fds`, and the maps `ids` are gone.
+fn assert_released(what: &str, fds: &BTreeSet<i32>, ids: &BTreeSet<u32>) {
+    state::assert_fds(what, fds);
+    let left = common::wait_gone(ids);
+    assert!(left.is_empty(), "{what}: maps still alive: {left:?}");
 }
