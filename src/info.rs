@@ -27,8 +27,11 @@ use crate::{Command, Error, MapFlags, MapId, MapName, MapType, Result};
 pub struct MapInfo {
     /// `raw.id`, checked non-zero.
     id: MapId,
-    /// The kernel's words as it wrote them: opening a map copies them once, and each accessor
-    /// converts its field when asked.
+    /// `raw.name`, read once: every error about the map names it, and element operations
+    /// should carry no more than a copy of it on their error paths.
+    name: MapName,
+    /// The kernel's words as it wrote them: opening a map copies them once, and each other
+    /// accessor converts its field when asked.
     raw: BpfMapInfo,
 }
 
@@ -58,7 +61,11 @@ impl MapInfo {
                 crate::Errno::EINVAL,
             ))
         })?;
-        Ok(MapInfo { id, raw: *raw })
+        Ok(MapInfo {
+            id,
+            name: MapName::from_kernel(&raw.name),
+            raw: *raw,
+        })
     }
 
     /// The map's id.
@@ -87,7 +94,7 @@ impl MapInfo {
     }
     /// The name (at most 15 bytes).
     pub fn name(&self) -> MapName {
-        MapName::from_kernel(&self.raw.name)
+        self.name
     }
     /// The offload device, 0 if none.
     pub fn ifindex(&self) -> u32 {
@@ -113,7 +120,7 @@ impl MapInfo {
     /// How errors name this map.
     pub fn label(&self) -> MapLabel {
         MapLabel {
-            name: self.name(),
+            name: self.name,
             id: Some(self.id),
             map_type: Some(self.map_type()),
         }
