@@ -1,6 +1,6 @@
 //! [`LoadOptions`]: what the caller changes about an object's maps before loading them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
 
@@ -59,7 +59,9 @@ pub struct LoadOptions<'a> {
     pub(crate) reuse: Reuse,
     pub(crate) overrides: HashMap<String, MapOverride>,
     pub(crate) templates: HashMap<String, TemplateOverride<'a>>,
-    pub(crate) skip: HashSet<String>,
+    /// Ordered: a load asks it once per map of the object, and a few string comparisons
+    /// cost less than hashing the name.
+    pub(crate) skip: BTreeSet<String>,
     pub(crate) without_btf: bool,
 }
 

@@ -144,7 +144,16 @@ fn check_options(object: &BpfObject, options: &LoadOptions<'_>) -> Result<()> {
         };
         named.push((name, option));
     }
-    named.extend(options.skip.iter().map(|name| (name.as_str(), "skip")));
+    // Skips can name every map of an object: they are checked in one walk of its maps, each
+    // looked up among them, and listed one by one only when one of them names no map.
+    let skipped = object
+        .maps()
+        .iter()
+        .filter(|def| options.skip.contains(&def.name))
+        .count();
+    if skipped != options.skip.len() {
+        named.extend(options.skip.iter().map(|name| (name.as_str(), "skip")));
+    }
     let problem = |&(name, option): &(&str, &'static str)| match object.map(name) {
         None => Some("the object has no map of that name"),
         Some(def) if option.starts_with("template") && !def.attrs.map_type.is_outer() => {
