@@ -23,6 +23,15 @@ pub struct MapId(NonZeroU32);
 
 impl MapId {
     /// The id `raw`, or `None` for 0 (which is never a map's id).
+    ///
+    /// ```
+    /// use bpfmaps::MapId;
+    /// assert!(MapId::new(0).is_none());
+    /// assert_eq!(MapId::new(7).map(MapId::get), Some(7));
+    /// // Usable in constants.
+    /// const FIRST: Option<MapId> = MapId::new(1);
+    /// assert!(FIRST.is_some());
+    /// ```
     pub const fn new(raw: u32) -> Option<MapId> {
         match NonZeroU32::new(raw) {
             Some(id) => Some(MapId(id)),
@@ -31,6 +40,13 @@ impl MapId {
     }
 
     /// The number.
+    ///
+    /// ```
+    /// use bpfmaps::MapId;
+    /// let id = MapId::new(u32::MAX).unwrap();
+    /// assert_eq!(id.get(), u32::MAX);
+    /// assert_eq!(u32::from(id), id.get());
+    /// ```
     pub const fn get(self) -> u32 {
         self.0.get()
     }

@@ -6,6 +6,23 @@ use crate::{Command, MapId, Result};
 /// An iterator over the ids of every map in the kernel, in increasing order, from [`map_ids`].
 ///
 /// Maps come and go during the walk; each id was alive when it was returned.
+///
+/// ```
+/// use bpfmaps::{Map, MapSpec, MapType};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let (a, b) = (Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1))?,
+///               Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1))?);
+/// let ids: Vec<_> = bpfmaps::map_ids().collect::<Result<_, _>>()?;
+/// // In increasing order, each id once, and holding both maps.
+/// assert!(ids.windows(2).all(|w| w[0] < w[1]));
+/// assert!(ids.contains(&a.id()) && ids.contains(&b.id()));
+/// // Once the walk has ended it stays ended.
+/// let mut walk = bpfmaps::map_ids();
+/// while walk.next().is_some() {}
+/// assert!(walk.next().is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct MapIds {
     last: u32,

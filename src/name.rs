@@ -25,6 +25,22 @@ pub struct MapName {
 }
 
 /// Why a string is not a valid [`MapName`].
+///
+/// Returned by [`MapName::new`] and [`MapName::truncated`], and inside [`Error::Name`] by the
+/// calls that take a name as a string, such as [`MapSpec::with_name`].
+///
+/// ```
+/// use bpfmaps::{MapName, MapSpec, MapType, NameError};
+/// match MapName::new("flows-v2") {
+///     Err(NameError::BadByte { byte, at, .. }) => assert_eq!((byte, at), ('-', 5)),
+///     other => panic!("{other:?}"),
+/// }
+/// let err = MapSpec::new(MapType::HASH, 4, 4, 1).with_name("sixteen_bytes_xx").unwrap_err();
+/// assert_eq!(err, NameError::TooLong { name: "sixteen_bytes_xx".into(), len: 16 });
+/// ```
+///
+/// [`Error::Name`]: crate::Error::Name
+/// [`MapSpec::with_name`]: crate::MapSpec::with_name
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NameError {
@@ -70,6 +86,14 @@ impl MapName {
     /// `name`, checked: at most 15 bytes, only the bytes the kernel allows
     /// (`bpf_obj_name_cpy()`: letters, digits, `_`, `.`).
     ///
+    /// ```
+    /// use bpfmaps::MapName;
+    /// assert_eq!(MapName::new("a234567890abcde").unwrap().as_str().len(), MapName::MAX_LEN);
+    /// assert!(MapName::new("a234567890abcdef").is_err()); // 16 bytes
+    /// assert!(MapName::new("tcp.flows_v4").is_ok());
+    /// assert!(MapName::new("tcp flows").is_err()); // a space
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`NameError`] naming what is wrong.
@@ -84,6 +108,17 @@ impl MapName {
     }
 
     /// `name` cut to its first 15 bytes, then checked as by [`MapName::new`].
+    ///
+    /// ```
+    /// use bpfmaps::{MapName, NameError};
+    /// let name = MapName::truncated("connections_by_port")?;
+    /// assert_eq!(name.as_str(), "connections_by_");
+    /// // Short names are kept whole; a bad byte past the cut does not matter.
+    /// assert_eq!(MapName::truncated("ok")?.as_str(), "ok");
+    /// assert!(MapName::truncated("connections_by_port!").is_ok());
+    /// assert!(matches!(MapName::truncated("bad!name"), Err(NameError::BadByte { at: 3, .. })));
+    /// # Ok::<(), NameError>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -143,12 +178,34 @@ impl MapName {
     }
 
     /// The name.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapName, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// assert_eq!(MapName::new("flows")?.as_str(), "flows");
+    /// // As the kernel reports it back for a map.
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1).with_name("doc_as_str")?)?;
+    /// assert_eq!(map.info().name().as_str(), "doc_as_str");
+    /// # Ok(()) }
+    /// ```
     pub fn as_str(&self) -> &str {
         // Only ASCII bytes are ever stored.
         core::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
     }
 
     /// Whether the name is empty (the kernel allows unnamed maps).
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapName, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// assert!(MapName::default().is_empty());
+    /// assert!(!MapName::new("x")?.is_empty());
+    /// let unnamed = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1))?;
+    /// assert!(unnamed.info().name().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
