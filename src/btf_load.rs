@@ -52,6 +52,35 @@ impl LoadedBtf {
     /// The first attempt passes no log buffer; only if the kernel refuses is the load repeated
     /// with a log, so the error can quote the kernel's reason.
     ///
+    /// ```
+    /// use bpfmaps::{Error, LoadedBtf, Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// # fn raw(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = 0xeb9f_u16.to_ne_bytes().to_vec();
+    /// #     b.extend_from_slice(&[1, 0]);
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_ne_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// // Type 1 is `int`, in the host's byte order.
+    /// let good = raw(&[1, 1 << 24, 4, 32], b"\0int\0");
+    /// let btf = LoadedBtf::load(&good)?;
+    /// // A hash of int to int, whose key and value types the kernel now knows.
+    /// let spec = MapSpec::new(MapType::HASH, 4, 4, 8).with_btf_type_ids(1, 1);
+    /// let map = Map::create_with_btf(&spec, &btf)?;
+    /// assert_ne!(map.info().btf_id(), 0);
+    ///
+    /// // Type 2 is a pointer to type 7, which does not exist.
+    /// let bad = raw(&[1, 1 << 24, 4, 32, 0, 2 << 24, 7], b"\0int\0");
+    /// let err = LoadedBtf::load(&bad).unwrap_err();
+    /// assert!(matches!(&err, Error::BtfLoad { log, .. } if !log.is_empty()), "{err}");
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::BtfLoad`] with the errno and the kernel's log.

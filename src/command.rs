@@ -23,6 +23,12 @@ macro_rules! commands {
             )*
 
             /// The kernel's name of the command (`"BPF_MAP_CREATE"`), if this crate knows it.
+            ///
+            /// ```
+            /// use bpfmaps::Command;
+            /// assert_eq!(Command::MAP_CREATE.name(), Some("BPF_MAP_CREATE"));
+            /// assert_eq!(Command::OBJ_GET_INFO_BY_FD.name(), Some("BPF_OBJ_GET_INFO_BY_FD"));
+            /// ```
             pub const fn name(self) -> Option<&'static str> {
                 match self.0 {
                     $($value => Some(concat!("BPF_", stringify!($konst))),)*
@@ -56,6 +62,13 @@ commands! {
 
 impl Command {
     /// The kernel's number for the command.
+    ///
+    /// ```
+    /// use bpfmaps::Command;
+    /// assert_eq!(Command::MAP_CREATE.as_raw(), 0);
+    /// assert_eq!(Command::BTF_LOAD.as_raw(), 18);
+    /// assert_eq!(Command::MAP_DELETE_BATCH.as_raw(), 27);
+    /// ```
     pub const fn as_raw(self) -> u32 {
         self.0
     }

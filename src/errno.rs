@@ -27,6 +27,13 @@ macro_rules! errnos {
             )*
 
             /// The symbolic name (`"E2BIG"`), or `None` for a number this crate does not name.
+            ///
+            /// ```
+            /// use bpfmaps::Errno;
+            /// assert_eq!(Errno::EPERM.name(), Some("EPERM"));
+            /// assert_eq!(Errno::from_raw(524).name(), Some("ENOTSUPP"));
+            /// assert_eq!(Errno::from_raw(9999).name(), None);
+            /// ```
             pub const fn name(self) -> Option<&'static str> {
                 match self.0 {
                     $(v if v == $value => Some(stringify!($konst)),)*
@@ -35,6 +42,13 @@ macro_rules! errnos {
             }
 
             /// A short description, as `strerror` gives it, and for `ENOTSUPP` what libc lacks.
+            ///
+            /// ```
+            /// use bpfmaps::Errno;
+            /// assert_eq!(Errno::ENOENT.description(), Some("No such file or directory"));
+            /// assert!(Errno::ENOTSUPP.description().unwrap().contains("kernel-internal"));
+            /// assert_eq!(Errno::from_raw(9999).description(), None);
+            /// ```
             pub const fn description(self) -> Option<&'static str> {
                 match self.0 {
                     $(v if v == $value => Some($text),)*
@@ -86,11 +100,27 @@ errnos! {
 
 impl Errno {
     /// The error with number `raw`.
+    ///
+    /// ```
+    /// use bpfmaps::Errno;
+    /// // An errno from elsewhere, here from the standard library.
+    /// let err = std::fs::File::open("/bpfmaps-doc-no-such-file").unwrap_err();
+    /// let errno = Errno::from_raw(err.raw_os_error().unwrap());
+    /// assert_eq!(errno, Errno::ENOENT);
+    /// assert_eq!(Errno::from_raw(1), Errno::EPERM);
+    /// ```
     pub const fn from_raw(raw: i32) -> Errno {
         Errno(raw)
     }
 
     /// The number.
+    ///
+    /// ```
+    /// use bpfmaps::Errno;
+    /// let io = std::io::Error::from(Errno::EEXIST);
+    /// assert_eq!(io.raw_os_error(), Some(Errno::EEXIST.raw()));
+    /// assert_eq!(io.kind(), std::io::ErrorKind::AlreadyExists);
+    /// ```
     pub const fn raw(self) -> i32 {
         self.0
     }

@@ -6,6 +6,21 @@ use std::path::PathBuf;
 use crate::{Command, Errno, MapId, MapName, MapType, NameError};
 
 /// The crate's result type.
+///
+/// `E` defaults to [`Error`], so `bpfmaps::Result<T>` is what the crate's calls return and what
+/// a function passing their errors on with `?` can return too.
+///
+/// ```
+/// use bpfmaps::{Error, Map, MapSpec};
+///
+/// fn create(spec: &MapSpec) -> bpfmaps::Result<Map> {
+///     let map = Map::create(spec)?;
+///     Ok(map)
+/// }
+/// // An outer map needs an inner template: refused before any syscall.
+/// let err = create(&MapSpec::array_of_maps(4)).unwrap_err();
+/// assert!(matches!(err, Error::Refused { .. }));
+/// ```
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// What went wrong.
@@ -188,6 +203,18 @@ impl Error {
 }
 
 /// Which of a map's sizes a [`Error::Size`] is about.
+///
+/// ```
+/// use bpfmaps::{Error, Map, MapSpec, MapType, SizeKind, UpdateFlags};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4).with_name("doc_size_kind")?)?;
+/// // A right-sized key with a 4-byte value, where the map's values are 8 bytes.
+/// let err = map.update(&0u32.to_ne_bytes(), &[0u8; 4], UpdateFlags::ANY).unwrap_err();
+/// assert!(matches!(err, Error::Size { what: SizeKind::Value, expected: 8, got: 4, .. }));
+/// assert_eq!(SizeKind::Value.to_string(), "value");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SizeKind {
     /// The key.
@@ -208,6 +235,20 @@ impl fmt::Display for SizeKind {
 /// How an error names a map: its name, its id and its type, as far as they are known.
 ///
 /// Cheap to carry: no allocation.
+///
+/// ```
+/// use bpfmaps::{Error, Map, MapSpec, MapType};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 8).with_name("doc_label")?)?;
+/// let Error::Size { map: label, .. } = map.lookup(&[0u8; 2], &mut [0u8; 4]).unwrap_err() else {
+///     panic!("a 2-byte key is refused before the syscall");
+/// };
+/// assert_eq!(label.name.as_str(), "doc_label");
+/// assert_eq!(label.id, Some(map.id()));
+/// assert_eq!(label.to_string(), format!("'doc_label' (id {})", map.id()));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MapLabel {
     /// The kernel name (may be empty).
@@ -220,6 +261,14 @@ pub struct MapLabel {
 
 impl MapLabel {
     /// A label with only an id.
+    ///
+    /// ```
+    /// use bpfmaps::{MapId, MapLabel};
+    /// let label = MapLabel::id(MapId::new(12).unwrap());
+    /// assert!(label.name.is_empty());
+    /// assert_eq!(label.map_type, None);
+    /// assert_eq!(label.to_string(), "id 12");
+    /// ```
     pub fn id(id: MapId) -> MapLabel {
         MapLabel {
             id: Some(id),
@@ -240,6 +289,17 @@ impl fmt::Display for MapLabel {
 }
 
 /// What a failed syscall was applied to.
+///
+/// ```
+/// use bpfmaps::{Error, Map, Target};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let err = Map::from_pin("/sys/fs/bpf/bpfmaps-doc-no-such-pin").unwrap_err();
+/// let Error::Syscall(err) = err else { panic!("expected a syscall error, got {err}") };
+/// assert_eq!(err.target, Target::Path("/sys/fs/bpf/bpfmaps-doc-no-such-pin".into()));
+/// assert!(err.to_string().contains(" on /sys/fs/bpf/bpfmaps-doc-no-such-pin failed"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Target {
@@ -263,6 +323,18 @@ impl fmt::Display for Target {
 
 /// A failed `bpf(2)` call: the command, what it was applied to, and the errno, displayed with a
 /// sentence saying what usually causes that errno for that command.
+///
+/// ```
+/// use bpfmaps::{Command, Errno, Error, Map, MapId, Target};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let id = MapId::new(u32::MAX).unwrap(); // no map has this id
+/// let Error::Syscall(err) = Map::from_id(id).unwrap_err() else { panic!() };
+/// assert_eq!(err.cmd, Command::MAP_GET_FD_BY_ID);
+/// assert_eq!(err.errno, Errno::ENOENT);
+/// assert!(matches!(err.target, Target::Map(label) if label.id == Some(id)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyscallError {
     /// The command.
@@ -279,6 +351,20 @@ impl SyscallError {
     }
 
     /// What usually causes this errno for this command, if there is something useful to say.
+    ///
+    /// The `Display` of the error ends with it.
+    ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapId};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let Error::Syscall(err) = Map::from_id(MapId::new(u32::MAX).unwrap()).unwrap_err() else {
+    ///     panic!()
+    /// };
+    /// assert_eq!(err.hint(), Some("no map has this id (any more)"));
+    /// assert!(err.to_string().ends_with(": no map has this id (any more)"));
+    /// # Ok(()) }
+    /// ```
     pub fn hint(&self) -> Option<&'static str> {
         let map_type = match &self.target {
             Target::Map(label) => label.map_type,
@@ -373,6 +459,22 @@ fn hint(cmd: Command, errno: Errno, map_type: Option<MapType>) -> Option<&'stati
 }
 
 /// The first property in which an inner map differs from its outer map's template.
+///
+/// ```
+/// use bpfmaps::{Error, InnerMismatch, Map, MapSpec, MapType, OuterMap};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let template = MapSpec::new(MapType::HASH, 4, 8, 16);
+/// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &template)?;
+/// let inner = Map::create(&MapSpec::new(MapType::HASH, 4, 16, 16))?;
+/// let err = outer.insert(&0u32, &inner).unwrap_err();
+/// let Error::InnerMismatch { mismatch, .. } = err else { panic!("{err}") };
+/// assert_eq!(
+///     mismatch,
+///     InnerMismatch::Field { field: "value_size", inner: 16, template: 8 }
+/// );
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InnerMismatch {
@@ -428,6 +530,14 @@ impl fmt::Display for InnerMismatch {
 }
 
 /// A combination the kernel refuses, caught before the syscall.
+///
+/// ```
+/// use bpfmaps::{Error, MapSpec, MapType, OuterMap, Refusal};
+/// // An outer map's value is an fd or an id: 4 bytes, never 8. Refused before any syscall.
+/// let outer = MapSpec::new(MapType::ARRAY_OF_MAPS, 4, 8, 4);
+/// let err = OuterMap::create(&outer, &MapSpec::new(MapType::ARRAY, 4, 4, 1)).unwrap_err();
+/// assert!(matches!(err, Error::Refused { refusal: Refusal::OuterValueSize(8), .. }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Refusal {
