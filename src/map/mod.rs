@@ -46,6 +46,18 @@ pub struct Map {
 impl Map {
     /// `bpf(BPF_MAP_CREATE, spec)` — creates a map.
     ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType, Refusal};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::LRU_HASH, 4, 8, 128).with_name("doc_create")?)?;
+    /// assert_eq!((map.map_type(), map.max_entries()), (MapType::LRU_HASH, 128));
+    /// // An outer map needs an inner template: refused before the syscall.
+    /// let err = Map::create(&MapSpec::array_of_maps(4)).unwrap_err();
+    /// assert!(matches!(err, Error::Refused { refusal: Refusal::OuterNeedsTemplate, .. }));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// - [`Error::Refused`] before the syscall for an outer map type (use
@@ -65,6 +77,28 @@ impl Map {
 
     /// `bpf(BPF_MAP_CREATE, spec, btf_fd)` — creates a map whose key and value are described by
     /// BTF type ids ([`MapSpec::with_btf_type_ids`]) in the loaded BTF object `btf`.
+    ///
+    /// ```
+    /// use bpfmaps::{LoadedBtf, Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// # let mut raw = Vec::new(); // BTF holding one type, `int` (id 1), as in `LoadedBtf`'s example
+    /// # raw.extend_from_slice(&0xeb9f_u16.to_ne_bytes());
+    /// # raw.extend_from_slice(&[1, 0]);
+    /// # for word in [24u32, 0, 16, 16, 5, 1, 1 << 24, 4, 32] {
+    /// #     raw.extend_from_slice(&word.to_ne_bytes());
+    /// # }
+    /// # raw.extend_from_slice(b"\0int\0");
+    /// let btf = LoadedBtf::load(&raw)?; // one type: `int`, id 1
+    /// let spec = MapSpec::new(MapType::HASH, 4, 4, 8).with_btf_type_ids(1, 1);
+    /// let map = Map::create_with_btf(&spec, &btf)?;
+    /// assert_eq!(map.info().btf_type_ids(), (1, 1));
+    /// // The map holds the BTF: the handle may go.
+    /// drop(btf);
+    /// map.put(&1i32, &-1i32, bpfmaps::UpdateFlags::ANY)?;
+    /// assert_eq!(map.get::<i32, i32>(&1)?, Some(-1));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -116,6 +150,20 @@ impl Map {
     /// Two calls: the open, then `BPF_OBJ_GET_INFO_BY_FD` for the sizes the element operations
     /// check against and for [`Map::info`]. [`Map::fd_from_id`] makes the first alone.
     ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapId, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// let same = Map::from_id(map.id())?;
+    /// map.put(&1u32, &10u64, UpdateFlags::ANY)?;
+    /// assert_eq!(same.get::<u32, u64>(&1)?, Some(10));
+    /// // An id no map has.
+    /// let none = MapId::new(u32::MAX).unwrap();
+    /// assert_eq!(Map::from_id(none).unwrap_err().errno(), Some(Errno::ENOENT));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Syscall`]: `ENOENT` if no map has this id, `EPERM` without `CAP_SYS_ADMIN`.
@@ -134,6 +182,19 @@ impl Map {
 
     /// `bpf(BPF_MAP_GET_FD_BY_ID, id, open_flags)` — opens the map with this id, for example
     /// read-only ([`OpenFlags::READ_ONLY`]).
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, OpenFlags, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4))?;
+    /// map.put(&0u32, &5u64, UpdateFlags::ANY)?;
+    /// let reader = Map::from_id_with(map.id(), OpenFlags::READ_ONLY)?;
+    /// assert_eq!(reader.get::<u32, u64>(&0)?, Some(5));
+    /// let err = reader.put(&0u32, &6u64, UpdateFlags::ANY).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EPERM));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -189,6 +250,26 @@ impl Map {
 
     /// `bpf(BPF_OBJ_GET, path)` — opens the map pinned at `path`, read-write.
     ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let dir = std::env::temp_dir().join(format!("bpfmaps-doc-from-pin-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// bpfmaps::pin::mount_bpffs(&dir)?;
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// map.pin(dir.join("counts"))?;
+    /// let opened = Map::from_pin(dir.join("counts"))?;
+    /// assert_eq!(opened.id(), map.id());
+    /// opened.put(&1u32, &2u64, UpdateFlags::ANY)?;
+    /// assert_eq!(map.get::<u32, u64>(&1)?, Some(2));
+    /// let err = Map::from_pin(dir.join("missing")).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::ENOENT));
+    /// bpfmaps::pin::unmount(&dir)?;
+    /// std::fs::remove_dir(&dir).unwrap();
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Syscall`] (`ENOENT`: nothing pinned there), [`Error::NotAMap`] if a program or
@@ -204,6 +285,24 @@ impl Map {
 
     /// `bpf(BPF_OBJ_GET, path, file_flags)` — as [`Map::from_pin`] with an access mode.
     ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, OpenFlags, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let dir = std::env::temp_dir().join(format!("bpfmaps-doc-from-pin-with-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// bpfmaps::pin::mount_bpffs(&dir)?;
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4))?;
+    /// map.pin(dir.join("table"))?;
+    /// let reader = Map::from_pin_with(dir.join("table"), OpenFlags::READ_ONLY)?;
+    /// assert_eq!(reader.get::<u32, u64>(&0)?, Some(0));
+    /// let err = reader.put(&0u32, &1u64, UpdateFlags::ANY).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EPERM));
+    /// bpfmaps::pin::unmount(&dir)?;
+    /// std::fs::remove_dir(&dir).unwrap();
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`Map::from_pin`].
@@ -217,6 +316,20 @@ impl Map {
     }
 
     /// Takes ownership of `fd`, which must refer to a BPF map.
+    ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType, OpenFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 16).with_name("doc_from_fd")?)?;
+    /// let fd = Map::fd_from_id(map.id(), OpenFlags::READ_WRITE)?;
+    /// let again = Map::from_fd(fd)?;
+    /// assert_eq!((again.id(), again.key_size()), (map.id(), 4));
+    /// // Any other fd is refused.
+    /// let file = std::fs::File::open("/dev/null").unwrap();
+    /// assert!(matches!(Map::from_fd(file.into()), Err(Error::NotAMap { .. })));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -247,6 +360,21 @@ impl Map {
     /// A second handle on the same map, with its own fd (`fcntl(F_DUPFD_CLOEXEC)`; no
     /// capability needed, unlike [`Map::from_id`]).
     ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// use std::os::fd::{AsFd, AsRawFd};
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// let clone = map.try_clone()?;
+    /// assert_eq!(clone.id(), map.id());
+    /// assert_ne!(clone.as_fd().as_raw_fd(), map.as_fd().as_raw_fd());
+    /// map.put(&1u32, &2u64, UpdateFlags::ANY)?;
+    /// drop(map); // the clone's fd keeps the map alive
+    /// assert_eq!(clone.get::<u32, u64>(&1)?, Some(2));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Io`] if the process is out of fds.
@@ -275,6 +403,25 @@ impl Map {
     /// `bpf(BPF_OBJ_PIN, path)` — pins the map at `path`, inside a bpffs mount, so that it
     /// outlives this process. Remove the file to unpin.
     ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let dir = std::env::temp_dir().join(format!("bpfmaps-doc-pin-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// bpfmaps::pin::mount_bpffs(&dir)?;
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4))?;
+    /// map.pin(dir.join("table"))?;
+    /// assert_eq!(Map::from_pin(dir.join("table"))?.id(), map.id());
+    /// std::fs::remove_file(dir.join("table")).unwrap(); // unpin
+    /// // Outside a bpffs, refused before the syscall.
+    /// let err = map.pin(std::env::temp_dir().join("not_on_bpffs")).unwrap_err();
+    /// assert!(matches!(err, Error::NotBpffs { .. }));
+    /// bpfmaps::pin::unmount(&dir)?;
+    /// std::fs::remove_dir(&dir).unwrap();
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::NotBpffs`] if the directory of `path` is not on a bpffs mount (checked first),
@@ -300,6 +447,19 @@ impl Map {
     /// `bpf(BPF_MAP_FREEZE)` — makes the map read-only for userspace from now on (programs may
     /// still write unless it was created with `BPF_F_RDONLY_PROG`).
     ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4))?;
+    /// map.put(&0u32, &7u64, UpdateFlags::ANY)?;
+    /// map.freeze()?;
+    /// assert_eq!(map.put(&0u32, &8u64, UpdateFlags::ANY).unwrap_err().errno(), Some(Errno::EPERM));
+    /// assert_eq!(map.get::<u32, u64>(&0)?, Some(7)); // reading still works
+    /// assert_eq!(map.freeze().unwrap_err().errno(), Some(Errno::EPERM)); // once only
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Syscall`]: `EPERM` if the map is already frozen (or this fd is read-only),
@@ -317,32 +477,113 @@ impl Map {
     }
 
     /// What the kernel reported when this handle was made.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapInfo, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4).with_name("doc_info")?)?;
+    /// // No syscall: the info was read when the map was created.
+    /// let before = bpfmaps::syscall_count();
+    /// assert_eq!(map.info().name().as_str(), "doc_info");
+    /// assert_eq!(bpfmaps::syscall_count(), before);
+    /// assert_eq!(*map.info(), MapInfo::from_fd(&map)?);
+    /// # Ok(()) }
+    /// ```
     pub fn info(&self) -> &MapInfo {
         &self.info
     }
     /// The map's id.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1))?;
+    /// assert!(bpfmaps::map_ids().any(|id| id.ok() == Some(map.id())));
+    /// assert_eq!(Map::from_id(map.id())?.id(), map.id());
+    /// # Ok(()) }
+    /// ```
     pub fn id(&self) -> MapId {
         self.info.id()
     }
     /// The type.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::QUEUE, 0, 4, 8))?;
+    /// assert_eq!(map.map_type(), MapType::QUEUE);
+    /// assert_eq!(map.map_type().name(), Some("queue"));
+    /// # Ok(()) }
+    /// ```
     pub fn map_type(&self) -> MapType {
         self.info.map_type()
     }
     /// The key size in bytes.
+    ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 16, 8, 8))?;
+    /// assert_eq!(map.key_size(), 16);
+    /// // Keys of another size are refused before the syscall.
+    /// assert!(matches!(map.get::<u32, u64>(&1), Err(Error::Size { expected: 16, got: 4, .. })));
+    /// # Ok(()) }
+    /// ```
     pub fn key_size(&self) -> u32 {
         self.info.key_size()
     }
     /// The value size in bytes (one CPU's, for per-CPU maps).
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::PERCPU_HASH, 4, 4, 8))?;
+    /// assert_eq!(map.value_size(), 4); // one CPU's
+    /// assert_eq!(map.value_len()?, 8 * bpfmaps::possible_cpus().unwrap()); // all of them, 8 apart
+    /// # Ok(()) }
+    /// ```
     pub fn value_size(&self) -> u32 {
         self.info.value_size()
     }
     /// The maximum number of entries.
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 2))?;
+    /// assert_eq!(map.max_entries(), 2);
+    /// map.put(&1u32, &1u32, UpdateFlags::ANY)?;
+    /// map.put(&2u32, &2u32, UpdateFlags::ANY)?;
+    /// let err = map.put(&3u32, &3u32, UpdateFlags::ANY).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::E2BIG)); // full
+    /// # Ok(()) }
+    /// ```
     pub fn max_entries(&self) -> u32 {
         self.info.max_entries()
     }
 
     /// The length of a value buffer for the byte API: `value_size`, or for per-CPU maps
     /// `round_up(value_size, 8) × possible CPUs`.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let cpus = bpfmaps::possible_cpus().unwrap();
+    /// let array = Map::create(&MapSpec::new(MapType::ARRAY, 4, 12, 4))?;
+    /// assert_eq!(array.value_len()?, 12);
+    /// let per_cpu = Map::create(&MapSpec::new(MapType::PERCPU_ARRAY, 4, 12, 4))?;
+    /// assert_eq!(per_cpu.value_len()?, 16 * cpus);
+    /// let mut value = vec![0u8; per_cpu.value_len()?];
+    /// assert!(per_cpu.lookup(&0u32.to_ne_bytes(), &mut value)?);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -365,6 +606,19 @@ impl Map {
     }
 
     /// Gives up the handle, returning its fd.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapInfo, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4))?;
+    /// let id = map.id();
+    /// let fd = map.into_fd();
+    /// // The fd still refers to the map, which lives as long as it does.
+    /// assert_eq!(MapInfo::from_fd(&fd)?.id(), id);
+    /// assert_eq!(Map::from_fd(fd)?.id(), id);
+    /// # Ok(()) }
+    /// ```
     pub fn into_fd(self) -> OwnedFd {
         self.fd.into_fd()
     }
