@@ -53,6 +53,22 @@ impl Map {
     /// Returns `Ok(false)` if the key is not in the map (`value` is then unchanged). For
     /// `QUEUE` and `STACK` maps, `key` is empty and this peeks.
     ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 2, 3, 8))?;
+    /// map.update(b"ab", b"xyz", UpdateFlags::ANY)?;
+    /// let mut value = [0u8; 3];
+    /// assert!(map.lookup(b"ab", &mut value)?);
+    /// assert_eq!(&value, b"xyz");
+    /// // A missing key leaves the buffer alone.
+    /// let mut untouched = [7u8; 3];
+    /// assert!(!map.lookup(b"cd", &mut untouched)?);
+    /// assert_eq!(untouched, [7; 3]);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Size`] if `key` is not `key_size` bytes or `value` not [`Map::value_len`] bytes,
@@ -64,6 +80,35 @@ impl Map {
 
     /// `bpf(BPF_MAP_LOOKUP_ELEM, BPF_F_LOCK)` — as [`Map::lookup`], copying under the value's
     /// `bpf_spin_lock`.
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, LoadedBtf, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// # // BTF: `int` (id 1), `struct bpf_spin_lock { int val; }` (2),
+    /// # // `struct locked { struct bpf_spin_lock lock; int count; }` (3).
+    /// # let mut raw = Vec::new();
+    /// # raw.extend_from_slice(&0xeb9f_u16.to_ne_bytes());
+    /// # raw.extend_from_slice(&[1, 0]);
+    /// # for word in [24u32, 0, 76, 76, 41, 1, 1 << 24, 4, 32, 5, 4 << 24 | 1, 4, 19, 1, 0,
+    /// #              23, 4 << 24 | 2, 8, 30, 2, 0, 35, 1, 32] {
+    /// #     raw.extend_from_slice(&word.to_ne_bytes());
+    /// # }
+    /// # raw.extend_from_slice(b"\0int\0bpf_spin_lock\0val\0locked\0lock\0count\0");
+    /// let btf = LoadedBtf::load(&raw)?; // an `int` key, a value `struct locked` (type 3)
+    /// let spec = MapSpec::new(MapType::HASH, 4, 8, 8).with_btf_type_ids(1, 3);
+    /// let map = Map::create_with_btf(&spec, &btf)?;
+    /// map.put(&1u32, &[0u32, 5], UpdateFlags::ANY.with_lock())?;
+    /// let mut value = [0xffu8; 8];
+    /// assert!(map.lookup_locked(&1u32.to_ne_bytes(), &mut value)?);
+    /// assert_eq!(value[..4], [0; 4]); // the lock word is never copied out
+    /// assert_eq!(value[4..], 5u32.to_ne_bytes());
+    /// // A map whose value holds no spin lock: the kernel refuses.
+    /// let plain = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 8))?;
+    /// let err = plain.lookup_locked(&1u32.to_ne_bytes(), &mut value).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EINVAL));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -83,6 +128,22 @@ impl Map {
     }
 
     /// `bpf(BPF_MAP_UPDATE_ELEM)` — sets `key` to `value`.
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 1, 2, 8))?;
+    /// map.update(b"k", b"v1", UpdateFlags::NOEXIST)?;
+    /// let err = map.update(b"k", b"v2", UpdateFlags::NOEXIST).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EEXIST));
+    /// map.update(b"k", b"v2", UpdateFlags::EXIST)?;
+    /// let err = map.update(b"j", b"v2", UpdateFlags::EXIST).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::ENOENT));
+    /// let mut value = [0u8; 2];
+    /// assert!(map.lookup(b"k", &mut value)? && &value == b"v2");
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -167,6 +228,20 @@ impl Map {
 
     /// `bpf(BPF_MAP_DELETE_ELEM)` — removes `key`. Returns `Ok(false)` if it was not there.
     ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 8))?;
+    /// map.update(&1u32.to_ne_bytes(), &[0; 4], UpdateFlags::ANY)?;
+    /// assert!(map.delete(&1u32.to_ne_bytes())?);
+    /// assert!(!map.delete(&1u32.to_ne_bytes())?);
+    /// let array = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 8))?;
+    /// let err = array.delete(&0u32.to_ne_bytes()).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EINVAL));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// On an outer map, each delete waits for an RCU grace period in the kernel (milliseconds);
     /// see [`OuterMap::remove_batch`](crate::OuterMap::remove_batch).
     ///
@@ -182,6 +257,25 @@ impl Map {
 
     /// `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)` — copies the value of `key` into `value` and
     /// removes it. For `QUEUE` and `STACK` maps `key` is empty and this pops.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 2, 2, 8))?;
+    /// map.update(b"id", b"42", UpdateFlags::ANY)?;
+    /// let mut value = [0u8; 2];
+    /// assert!(map.lookup_and_delete(b"id", &mut value)?);
+    /// assert_eq!(&value, b"42");
+    /// assert!(!map.lookup(b"id", &mut value)?); // gone
+    /// // A stack pops its last value.
+    /// let stack = Map::create(&MapSpec::new(MapType::STACK, 0, 1, 4))?;
+    /// stack.update(b"", b"a", UpdateFlags::ANY)?;
+    /// stack.update(b"", b"b", UpdateFlags::ANY)?;
+    /// assert!(stack.lookup_and_delete(b"", &mut value[..1])?);
+    /// assert_eq!(value[0], b'b');
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -204,6 +298,21 @@ impl Map {
     /// `bpf(BPF_MAP_GET_NEXT_KEY)` — writes into `next` the key after `key`, or the first key
     /// when `key` is `None`. Returns `Ok(false)` after the last key.
     ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 3))?;
+    /// let mut key = [0u8; 4];
+    /// assert!(map.next_key(None, &mut key)?);
+    /// assert_eq!(u32::from_ne_bytes(key), 0);
+    /// let mut next = [0u8; 4];
+    /// assert!(map.next_key(Some(&key), &mut next)?);
+    /// assert_eq!(u32::from_ne_bytes(next), 1);
+    /// assert!(!map.next_key(Some(&2u32.to_ne_bytes()), &mut next)?); // 2 is the last index
+    /// # Ok(()) }
+    /// ```
+    ///
     /// For hash maps, if `key` is no longer in the map the kernel starts again from the first
     /// key; [`Map::keys`] handles deletion during a walk.
     ///
@@ -225,6 +334,19 @@ impl Map {
 
     /// Typed [`Map::lookup`]: the value of `key`, or `None`.
     ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 8))?;
+    /// map.put(&3u32, &[1u16, 2, 3, 4], UpdateFlags::ANY)?;
+    /// assert_eq!(map.get::<u32, [u16; 4]>(&3)?, Some([1, 2, 3, 4]));
+    /// assert_eq!(map.get::<u32, u64>(&4)?, None);
+    /// // Types of the wrong size are refused, not truncated.
+    /// assert!(matches!(map.get::<u32, u32>(&3), Err(Error::Size { expected: 8, got: 4, .. })));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Size`] if `K` or `V` does not have the map's key or value size.
@@ -237,6 +359,19 @@ impl Map {
 
     /// Typed [`Map::update`].
     ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 8, 4, 8))?;
+    /// map.put(&u64::MAX, &1u32, UpdateFlags::ANY)?;
+    /// map.put(&u64::MAX, &2u32, UpdateFlags::EXIST)?;
+    /// assert_eq!(map.get::<u64, u32>(&u64::MAX)?, Some(2));
+    /// let err = map.put(&u64::MAX, &3u32, UpdateFlags::NOEXIST).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EEXIST));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`Map::update`].
@@ -245,6 +380,18 @@ impl Map {
     }
 
     /// Typed [`Map::delete`].
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 8))?;
+    /// map.put(&9u32, &1u32, UpdateFlags::ANY)?;
+    /// assert!(map.remove(&9u32)?);
+    /// assert!(!map.remove(&9u32)?); // no longer there
+    /// assert_eq!(map.get::<u32, u32>(&9)?, None);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -283,6 +430,20 @@ impl Map {
     /// `V` is one CPU's value (`value_size` bytes); the kernel lays the CPUs' values out
     /// `round_up(value_size, 8)` bytes apart. Allocates the buffer and the result.
     ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let cpus = bpfmaps::possible_cpus().unwrap();
+    /// let map = Map::create(&MapSpec::new(MapType::PERCPU_ARRAY, 4, 4, 2))?;
+    /// // An array's elements exist from the start, zeroed on every CPU.
+    /// assert_eq!(map.get_per_cpu::<u32, u32>(&0)?, Some(vec![0; cpus]));
+    /// assert_eq!(map.get_per_cpu::<u32, u32>(&2)?, None); // out of range
+    /// let plain = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 2))?;
+    /// assert!(matches!(plain.get_per_cpu::<u32, u32>(&0), Err(Error::Refused { .. })));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Refused`] if the map is not a per-CPU map or its `value_size` is 0,
@@ -301,6 +462,21 @@ impl Map {
     }
 
     /// Sets every CPU's value of `key` in a per-CPU map; `values` has one `V` per possible CPU.
+    ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let cpus = bpfmaps::possible_cpus().unwrap();
+    /// let map = Map::create(&MapSpec::new(MapType::PERCPU_HASH, 4, 4, 8))?;
+    /// let values: Vec<u32> = (0..cpus as u32).map(|cpu| cpu * 10).collect();
+    /// map.put_per_cpu(&1u32, &values, UpdateFlags::ANY)?;
+    /// assert_eq!(map.get_per_cpu::<u32, u32>(&1)?, Some(values));
+    /// // Exactly one value per possible CPU.
+    /// let err = map.put_per_cpu(&2u32, &vec![0u32; cpus + 1], UpdateFlags::ANY).unwrap_err();
+    /// assert!(matches!(err, Error::Size { .. }));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
