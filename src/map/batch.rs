@@ -48,11 +48,41 @@ enum BatchState {
 
 impl BatchCursor {
     /// Whether the walk has reached the end of the map.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 4))?;
+    /// let mut cursor = map.batch_cursor();
+    /// assert!(!cursor.is_done());
+    /// let (mut k, mut v) = ([0u32; 8], [0u32; 8]);
+    /// assert_eq!(map.get_batch(&mut cursor, &mut k, &mut v)?, 4);
+    /// assert!(cursor.is_done());
+    /// assert_eq!(map.get_batch(&mut cursor, &mut k, &mut v)?, 0); // nothing more
+    /// # Ok(()) }
+    /// ```
     pub fn is_done(&self) -> bool {
         self.state == BatchState::Done
     }
 
     /// Starts the walk again from the beginning.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 3))?;
+    /// let mut cursor = map.batch_cursor();
+    /// let (mut k, mut v) = ([0u32; 4], [0u32; 4]);
+    /// assert_eq!(map.get_batch(&mut cursor, &mut k, &mut v)?, 3);
+    /// assert!(cursor.is_done());
+    /// cursor.reset();
+    /// assert!(!cursor.is_done());
+    /// assert_eq!(map.get_batch(&mut cursor, &mut k, &mut v)?, 3); // the same elements again
+    /// assert_eq!(k[..3], [0, 1, 2]);
+    /// # Ok(()) }
+    /// ```
     pub fn reset(&mut self) {
         self.state = BatchState::Start;
     }
@@ -60,6 +90,24 @@ impl BatchCursor {
 
 impl Map {
     /// A cursor for [`Map::get_batch`] and [`Map::take_batch`] on this map.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 10))?;
+    /// map.put(&9u32, &99u64, UpdateFlags::ANY)?;
+    /// // Walk in batches of 4: 4, 4, then the last 2.
+    /// let mut cursor = map.batch_cursor();
+    /// let (mut k, mut v) = ([0u32; 4], [0u64; 4]);
+    /// let mut sizes = Vec::new();
+    /// while !cursor.is_done() {
+    ///     sizes.push(map.get_batch(&mut cursor, &mut k, &mut v)?);
+    /// }
+    /// assert_eq!(sizes, [4, 4, 2]);
+    /// assert_eq!((k[1], v[1]), (9, 99));
+    /// # Ok(()) }
+    /// ```
     pub fn batch_cursor(&self) -> BatchCursor {
         let len = self.map_fd().batch_token_len();
         BatchCursor {
@@ -72,6 +120,27 @@ impl Map {
     /// `bpf(BPF_MAP_LOOKUP_BATCH)` — copies the next elements of the walk into `keys` and
     /// `values` (as many as the shorter of the two holds) and returns how many were copied.
     /// After the last batch, [`BatchCursor::is_done`] is true and further calls return 0.
+    ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 64))?;
+    /// for k in 0..20u32 {
+    ///     map.put(&k, &(k + 100), UpdateFlags::ANY)?;
+    /// }
+    /// let mut cursor = map.batch_cursor();
+    /// let (mut k, mut v) = ([0u32; 64], [0u32; 64]);
+    /// let n = map.get_batch(&mut cursor, &mut k, &mut v)?;
+    /// assert_eq!(n, 20);
+    /// assert!((0..n).all(|i| v[i] == k[i] + 100));
+    /// assert_eq!(map.keys::<u32>().count(), 20); // a lookup removes nothing
+    /// // Buffers of the wrong type are refused before the syscall.
+    /// let mut wide = [0u64; 4];
+    /// let err = map.get_batch(&mut map.batch_cursor(), &mut k, &mut wide).unwrap_err();
+    /// assert!(matches!(err, Error::Size { .. }));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -93,6 +162,24 @@ impl Map {
     }
 
     /// `bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH)` — as [`Map::get_batch`], deleting what it copies.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 64))?;
+    /// let keys: Vec<u32> = (0..10).collect();
+    /// map.put_batch(&keys, &[7u64; 10], UpdateFlags::ANY)?;
+    /// let mut cursor = map.batch_cursor();
+    /// let (mut k, mut v) = ([0u32; 64], [0u64; 64]);
+    /// let mut taken = 0;
+    /// while !cursor.is_done() {
+    ///     taken += map.take_batch(&mut cursor, &mut k, &mut v)?;
+    /// }
+    /// assert_eq!(taken, 10);
+    /// assert_eq!(map.keys::<u32>().count(), 0); // drained
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -157,6 +244,23 @@ impl Map {
 
     /// `bpf(BPF_MAP_UPDATE_BATCH)` — sets each `keys[i]` to `values[i]` in one syscall.
     ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 64))?;
+    /// let before = bpfmaps::syscall_count();
+    /// map.put_batch(&[1u32, 2, 3], &[10u32, 20, 30], UpdateFlags::ANY)?;
+    /// assert_eq!(bpfmaps::syscall_count() - before, 1);
+    /// assert_eq!(map.get::<u32, u32>(&2)?, Some(20));
+    /// // Refused before the syscall: a mode the kernel takes no batch of, and unequal slices.
+    /// let err = map.put_batch(&[4u32], &[40u32], UpdateFlags::NOEXIST).unwrap_err();
+    /// assert!(matches!(err, Error::Refused { .. }));
+    /// let err = map.put_batch(&[4u32, 5], &[40u32], UpdateFlags::ANY).unwrap_err();
+    /// assert!(matches!(err, Error::Refused { .. }));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// `flags` is [`UpdateFlags::ANY`], with or without `BPF_F_LOCK`: the kernel takes no
     /// `BPF_NOEXIST` or `BPF_EXIST` in a batch (`EINVAL`), so those are refused here.
     ///
@@ -205,6 +309,25 @@ impl Map {
     }
 
     /// `bpf(BPF_MAP_DELETE_BATCH)` — deletes every key in `keys` in one syscall.
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, Error, Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 64))?;
+    /// map.put_batch(&[1u32, 2, 3, 4], &[0u32; 4], UpdateFlags::ANY)?;
+    /// map.remove_batch(&[1u32, 2])?;
+    /// assert_eq!(map.keys::<u32>().count(), 2);
+    /// // Key 9 is not there: the kernel stops at it, after deleting key 3.
+    /// match map.remove_batch(&[3u32, 9, 4]) {
+    ///     Err(Error::Batch { done, requested, source }) => {
+    ///         assert_eq!((done, requested, source.errno), (1, 3, Errno::ENOENT));
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// assert_eq!(map.get::<u32, u32>(&4)?, Some(0)); // not reached
+    /// # Ok(()) }
+    /// ```
     ///
     /// The kernel stops at the first key it cannot delete (`ENOENT` for a missing key): the
     /// error says how many were deleted before it.

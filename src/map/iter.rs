@@ -15,6 +15,25 @@ use crate::{Map, Pod, Result};
 /// An iterator over the keys of a map, from [`Map::keys`].
 ///
 /// Allocates nothing: keys are `Pod` values on the stack.
+///
+/// ```
+/// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// use std::collections::BTreeSet;
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 16))?;
+/// for k in [3u32, 1, 2] {
+///     map.put(&k, &0u32, UpdateFlags::ANY)?;
+/// }
+/// let keys: BTreeSet<u32> = map.keys::<u32>().collect::<Result<_, _>>()?;
+/// assert_eq!(keys, BTreeSet::from([1, 2, 3]));
+/// // A map without keys: the walk yields the kernel's refusal, then ends.
+/// let queue = Map::create(&MapSpec::new(MapType::QUEUE, 0, 4, 4))?;
+/// let mut walk = queue.keys::<()>();
+/// assert!(walk.next().unwrap().is_err());
+/// assert!(walk.next().is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Keys<'a, K: Pod> {
     map: &'a Map,
@@ -68,6 +87,21 @@ impl<K: Pod> Iterator for Keys<'_, K> {
 /// An iterator over the `(key, value)` pairs of a map, from [`Map::iter`].
 ///
 /// A key deleted between its `GET_NEXT_KEY` and its lookup is skipped.
+///
+/// ```
+/// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// use std::collections::BTreeMap;
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 16))?;
+/// for k in 0..5u32 {
+///     map.put(&k, &u64::from(k * k), UpdateFlags::ANY)?;
+/// }
+/// let entries: BTreeMap<u32, u64> = map.iter().collect::<Result<_, _>>()?;
+/// assert_eq!(entries.len(), 5);
+/// assert!(entries.iter().all(|(&k, &v)| v == u64::from(k * k)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Entries<'a, K: Pod, V: Pod> {
     keys: Keys<'a, K>,
@@ -127,6 +161,20 @@ enum CursorState {
 
 impl KeyCursor<'_> {
     /// The next key, or `None` at the end.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 3))?;
+    /// let mut cursor = map.key_cursor();
+    /// for index in 0..3u32 {
+    ///     assert_eq!(cursor.next_key()?, Some(&index.to_ne_bytes()[..]));
+    /// }
+    /// assert_eq!(cursor.next_key()?, None);
+    /// assert_eq!(cursor.next_key()?, None); // and it stays at the end
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -194,6 +242,18 @@ impl Map {
     }
 
     /// The `(key, value)` pairs of the map: [`Map::keys`], each followed by a lookup.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 8, 4))?;
+    /// map.put(&2u32, &20u64, UpdateFlags::ANY)?;
+    /// // Every index of an array, with its value.
+    /// let entries = map.iter::<u32, u64>().collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(entries, [(0, 0), (1, 0), (2, 20), (3, 0)]);
+    /// # Ok(()) }
+    /// ```
     pub fn iter<K: Pod, V: Pod>(&self) -> Entries<'_, K, V> {
         Entries {
             keys: self.keys(),
@@ -202,6 +262,25 @@ impl Map {
     }
 
     /// A walk over the keys as byte slices.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// // A key size known only at run time, such as one read from a map's info.
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 6, 1, 8))?;
+    /// map.update(b"eth0\0\0", b"1", UpdateFlags::ANY)?;
+    /// map.update(b"lo\0\0\0\0", b"2", UpdateFlags::ANY)?;
+    /// let mut cursor = map.key_cursor();
+    /// let mut names = Vec::new();
+    /// while let Some(key) = cursor.next_key()? {
+    ///     assert_eq!(key.len(), map.key_size() as usize);
+    ///     names.push(key.to_vec());
+    /// }
+    /// names.sort();
+    /// assert_eq!(names, [b"eth0\0\0".to_vec(), b"lo\0\0\0\0".to_vec()]);
+    /// # Ok(()) }
+    /// ```
     pub fn key_cursor(&self) -> KeyCursor<'_> {
         let len = self.map_fd().key_len();
         KeyCursor {
