@@ -59,6 +59,21 @@ impl OuterMap {
     /// error, [`Error::Batch`]'s `done` counts the slots that were filled, which need not be
     /// the first ones, and the keys should be distinct (two updates of one key race).
     ///
+    /// ```
+    /// use bpfmaps::{Errno, Error, MapSpec, MapType, OuterMap, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 4, 4))?;
+    /// let inners = [outer.new_inner("doc_a")?, outer.new_inner("doc_b")?];
+    /// outer.insert_batch_with(&[1u32, 2], &inners, UpdateFlags::NOEXIST)?;
+    /// // Key 2 is taken: only key 3 is filled.
+    /// let err = outer.insert_batch_with(&[2u32, 3], &inners, UpdateFlags::NOEXIST).unwrap_err();
+    /// assert!(matches!(err, Error::Batch { done: 1, requested: 2, .. }));
+    /// assert_eq!(err.errno(), Some(Errno::EEXIST));
+    /// assert_eq!(outer.lookup(&3u32)?, Some(inners[1].id()));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`OuterMap::insert_batch`].
@@ -135,6 +150,27 @@ impl OuterMap {
     /// `bpf(BPF_MAP_LOOKUP_BATCH)` — the next filled slots of a walk: keys into `keys`, ids into
     /// `ids`; returns how many. Empty slots are skipped by the kernel.
     ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 4, 4))?;
+    /// for key in [10u32, 20, 30] {
+    ///     outer.insert(&key, &outer.new_inner("doc_inner")?)?;
+    /// }
+    /// let mut cursor = outer.as_map().batch_cursor();
+    /// let (mut keys, mut ids) = ([0u32; 8], [None; 8]);
+    /// let mut seen = Vec::new();
+    /// while !cursor.is_done() {
+    ///     let n = outer.lookup_batch(&mut cursor, &mut keys, &mut ids)?;
+    ///     assert!(ids[..n].iter().all(Option::is_some));
+    ///     seen.extend_from_slice(&keys[..n]);
+    /// }
+    /// seen.sort();
+    /// assert_eq!(seen, [10, 20, 30]);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`Map::get_batch`](crate::Map::get_batch).
@@ -150,6 +186,20 @@ impl OuterMap {
 
     /// Every filled slot as `(key, id)`, read with batch lookups (or a key walk where the kernel
     /// has no batch lookup for this map).
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(8), &MapSpec::new(MapType::HASH, 4, 4, 4))?;
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// outer.insert(&2u32, &inner)?;
+    /// outer.insert(&6u32, &inner)?;
+    /// let mut all = outer.lookup_all::<u32>()?;
+    /// all.sort();
+    /// assert_eq!(all, [(2, inner.id()), (6, inner.id())]); // the empty slots are left out
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -181,6 +231,20 @@ impl OuterMap {
     /// Empties the slots `keys`, waiting for about one RCU grace period in all:
     /// `BPF_MAP_DELETE_BATCH` for a `HASH_OF_MAPS`; for an `ARRAY_OF_MAPS`, which has no batch
     /// delete, single deletes issued from several threads at once.
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 4, 4))?;
+    /// let inners = (0..4).map(|_| outer.new_inner("doc_inner")).collect::<Result<Vec<_>, _>>()?;
+    /// outer.insert_batch(&[0u32, 1, 2, 3], &inners)?;
+    /// outer.remove_batch(&[1u32, 3])?;
+    /// assert_eq!(outer.lookup_all::<u32>()?.len(), 2);
+    /// let err = outer.remove_batch(&[1u32]).unwrap_err(); // already empty
+    /// assert_eq!(err.errno(), Some(Errno::ENOENT));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///

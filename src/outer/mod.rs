@@ -64,6 +64,20 @@ impl OuterMap {
     /// a borrowed map (`&Map`, `&OwnedFd`, any `&impl AsFd` or `BorrowedFd`), held only for
     /// the call.
     ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// // The template given as an existing map, borrowed for the call.
+    /// let template = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8).with_name("doc_outer")?, &template)?;
+    /// drop(template);
+    /// assert_eq!(outer.template().map(|t| t.value_size()), Some(8));
+    /// outer.insert(&1u32, &outer.new_inner("doc_inner")?)?;
+    /// assert!(outer.lookup(&1u32)?.is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// Refused before any syscall, with [`Error::Refused`]: a `spec` that is not an outer type,
@@ -149,6 +163,21 @@ impl OuterMap {
     /// one and it can be opened; otherwise [`OuterMap::template`] is `None` and inserts are
     /// checked by the kernel alone.
     ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType, OuterMap, Refusal};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// outer.insert(&0u32, &outer.new_inner("doc_inner")?)?;
+    /// // The template is learnt from the inner map in slot 0.
+    /// let opened = OuterMap::from_map(Map::from_id(outer.id())?)?;
+    /// assert_eq!(opened.template(), outer.template());
+    /// let plain = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 8))?;
+    /// let err = OuterMap::from_map(plain).unwrap_err();
+    /// assert!(matches!(err, Error::Refused { refusal: Refusal::NotOuter(MapType::HASH), .. }));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Refused`] if `map` is not an outer map.
@@ -170,6 +199,20 @@ impl OuterMap {
     /// An outer map from an opened [`Map`] whose template you know (for instance from the
     /// object file that declared it).
     ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let inner_spec = MapSpec::new(MapType::ARRAY, 4, 8, 16);
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &inner_spec)?;
+    /// // Empty, so an open by id cannot learn the template; give it.
+    /// assert!(OuterMap::from_id(outer.id())?.template().is_none());
+    /// let opened = OuterMap::from_map_with_template(Map::from_id(outer.id())?, inner_spec)?;
+    /// opened.insert(&2u32, &opened.new_inner("doc_inner")?)?;
+    /// assert!(outer.lookup(&2u32)?.is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Refused`] if `map` is not an outer map or `template` cannot be a template.
@@ -186,6 +229,24 @@ impl OuterMap {
 
     /// Opens the outer map pinned at `path` ([`Map::from_pin`] then [`OuterMap::from_map`]).
     ///
+    /// ```
+    /// use bpfmaps::{pin, MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let dir = std::env::temp_dir().join(format!("bpfmaps-doc-outer-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).expect("mount point");
+    /// pin::mount_bpffs(&dir)?;
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// outer.insert(&1u32, &outer.new_inner("doc_inner")?)?;
+    /// outer.as_map().pin(dir.join("outer"))?;
+    /// let opened = OuterMap::from_pin(dir.join("outer"))?;
+    /// assert_eq!(opened.id(), outer.id());
+    /// assert_eq!(opened.template(), outer.template());
+    /// pin::unmount(&dir)?;
+    /// # std::fs::remove_dir(&dir).expect("mount point removed");
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// As both.
@@ -199,6 +260,18 @@ impl OuterMap {
     }
 
     /// Opens the outer map with this id ([`Map::from_id`] then [`OuterMap::from_map`]).
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// outer.insert(&3u32, &outer.new_inner("doc_inner")?)?;
+    /// let opened = OuterMap::from_id(outer.id())?;
+    /// assert_eq!(opened.lookup(&3u32)?, outer.lookup(&3u32)?);
+    /// assert!(opened.template().is_some()); // learnt from slot 3
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -229,6 +302,22 @@ impl OuterMap {
     /// returns them by duplicating that fd instead of `BPF_MAP_GET_FD_BY_ID` (which needs
     /// `CAP_SYS_ADMIN`). An entry is dropped when this handle removes or overwrites its slot.
     ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?
+    ///     .with_registry();
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// outer.insert(&0u32, &inner)?;
+    /// assert_eq!(outer.registered(), 1);
+    /// // Opened from the registry's fd, not by id.
+    /// assert_eq!(outer.get(&0u32)?.expect("slot 0 is filled").id(), inner.id());
+    /// assert!(outer.remove(&0u32)?);
+    /// assert_eq!(outer.registered(), 0);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # File descriptor cost
     ///
     /// One fd per map inserted through this handle and still in the outer map.
@@ -240,31 +329,103 @@ impl OuterMap {
     }
 
     /// How many maps the registry holds an fd for (0 without [`OuterMap::with_registry`]).
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// outer.insert(&0u32, &outer.new_inner("doc_inner")?)?;
+    /// assert_eq!(outer.registered(), 0); // no registry
+    /// let outer = outer.with_registry();
+    /// outer.insert(&1u32, &outer.new_inner("doc_inner")?)?;
+    /// outer.insert(&2u32, &outer.new_inner("doc_inner")?)?;
+    /// assert_eq!(outer.registered(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn registered(&self) -> usize {
         self.registry.as_ref().map_or(0, Registry::len)
     }
 
     /// The underlying map (for its info, pinning, freezing, iteration).
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// assert_eq!(outer.as_map().map_type(), MapType::ARRAY_OF_MAPS);
+    /// assert_eq!(outer.as_map().max_entries(), 4);
+    /// assert_eq!(outer.as_map().keys::<u32>().count(), 4); // an array's keys are all there
+    /// # Ok(()) }
+    /// ```
     pub fn as_map(&self) -> &Map {
         &self.map
     }
 
     /// Gives up the outer handle, returning the map.
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// let id = outer.id();
+    /// let map = outer.into_map();
+    /// assert_eq!(map.id(), id);
+    /// assert!(map.map_type().is_outer());
+    /// # Ok(()) }
+    /// ```
     pub fn into_map(self) -> Map {
         self.map
     }
 
     /// The outer map's info.
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let spec = MapSpec::array_of_maps(4).with_name("doc_outer")?;
+    /// let outer = OuterMap::create(&spec, &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// assert_eq!(outer.info().name().as_str(), "doc_outer");
+    /// assert_eq!(outer.info().value_size(), 4); // the kernel's view: values are map ids
+    /// # Ok(()) }
+    /// ```
     pub fn info(&self) -> &MapInfo {
         self.map.info()
     }
 
     /// The outer map's id.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// assert!(bpfmaps::map_ids().any(|id| id.ok() == Some(outer.id())));
+    /// assert_eq!(Map::from_id(outer.id())?.map_type(), MapType::ARRAY_OF_MAPS);
+    /// # Ok(()) }
+    /// ```
     pub fn id(&self) -> MapId {
         self.map.id()
     }
 
     /// The inner template's spec, if known (always, for a map this crate created).
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let inner_spec = MapSpec::new(MapType::ARRAY, 4, 8, 16).with_name("doc_tmpl")?;
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &inner_spec)?;
+    /// let template = outer.template().expect("created here");
+    /// assert_eq!(template.max_entries(), 16);
+    /// assert!(template.name().is_empty()); // inner maps get their own names
+    /// // Opened by id while empty: nothing to learn the template from.
+    /// assert!(OuterMap::from_id(outer.id())?.template().is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn template(&self) -> Option<&MapSpec> {
         self.template.as_ref()
     }
@@ -281,6 +442,19 @@ impl OuterMap {
     /// NUMA node, `map_extra` and max_entries — and, where the template had BTF key/value
     /// types, the same BTF, since the kernel also compares the special fields (spin lock,
     /// timer, kptr) that BTF gives a value.
+    ///
+    /// ```
+    /// use bpfmaps::{InnerShape, MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// assert_eq!(inner.info().name().as_str(), "doc_inner");
+    /// let template = outer.template().expect("created here");
+    /// assert_eq!(InnerShape::of_info(inner.info()), InnerShape::of_spec(template));
+    /// outer.insert(&0u32, &inner)?;
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -304,6 +478,22 @@ impl OuterMap {
 
     /// As [`OuterMap::new_inner`], with another `max_entries` — allowed where the kernel does
     /// not compare it: every type but arrays, and arrays whose template has `BPF_F_INNER_MAP`.
+    ///
+    /// ```
+    /// use bpfmaps::{Error, MapSpec, MapType, OuterMap, Refusal};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// // A hash's size is not compared: any will do.
+    /// let big = outer.new_inner_sized("doc_big", 1024)?;
+    /// outer.insert(&1u32, &big)?;
+    /// assert_eq!(big.max_entries(), 1024);
+    /// // An array's is, unless the template has BPF_F_INNER_MAP.
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// let err = outer.new_inner_sized("doc_big", 1024).unwrap_err();
+    /// assert!(matches!(err, Error::Refused { refusal: Refusal::InnerMaxEntriesFixed { .. }, .. }));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -336,6 +526,21 @@ impl OuterMap {
     /// Checks that `inner` can go into this outer map: it is not an outer map, its type can be
     /// an inner map, and it matches the template (when known).
     ///
+    /// ```
+    /// use bpfmaps::{Error, InnerMismatch, Map, MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// assert!(outer.check_inner(outer.new_inner("doc_inner")?.info()).is_ok());
+    /// let other = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 16))?;
+    /// let err = outer.check_inner(other.info()).unwrap_err();
+    /// assert!(matches!(
+    ///     err,
+    ///     Error::InnerMismatch { mismatch: InnerMismatch::Field { field: "value_size", .. }, .. }
+    /// ));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Refused`] or [`Error::InnerMismatch`] naming the property.
@@ -363,6 +568,19 @@ impl OuterMap {
     /// The inner map is borrowed: your handle still owns its fd and closes it when dropped,
     /// while the outer map keeps the map itself alive.
     ///
+    /// ```
+    /// use bpfmaps::{Errno, MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// outer.insert(&3u32, &inner)?;
+    /// assert_eq!(outer.lookup(&3u32)?, Some(inner.id()));
+    /// let err = outer.insert(&4u32, &inner).unwrap_err(); // past the last slot
+    /// assert_eq!(err.errno(), Some(Errno::E2BIG));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// Before the syscall: [`Error::Size`] for a key of the wrong size, [`Error::NotAMap`] if
@@ -374,8 +592,29 @@ impl OuterMap {
         self.insert_bytes(bytes_of(key), inner.as_fd(), UpdateFlags::ANY)
     }
 
-    /// As [`OuterMap::insert`], with update flags (`NOEXIST`: only into an empty slot of a
-    /// hash of maps; `EXIST`: only replace).
+    /// As [`OuterMap::insert`], with update flags, for a hash of maps (`NOEXIST`: only into an
+    /// empty slot; `EXIST`: only replace). An array of maps takes `BPF_ANY` alone: the kernel
+    /// refuses the others with `EINVAL`.
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, MapSpec, MapType, OuterMap, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// let (a, b) = (outer.new_inner("doc_a")?, outer.new_inner("doc_b")?);
+    /// outer.insert_with(&1u32, &a, UpdateFlags::NOEXIST)?;
+    /// let err = outer.insert_with(&1u32, &b, UpdateFlags::NOEXIST).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EEXIST));
+    /// let err = outer.insert_with(&2u32, &b, UpdateFlags::EXIST).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::ENOENT));
+    /// outer.insert_with(&1u32, &b, UpdateFlags::EXIST)?;
+    /// assert_eq!(outer.lookup(&1u32)?, Some(b.id()));
+    ///
+    /// let array = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// let err = array.insert_with(&0u32, &a, UpdateFlags::NOEXIST).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EINVAL));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -385,6 +624,20 @@ impl OuterMap {
     }
 
     /// As [`OuterMap::insert_with`], with the key as bytes.
+    ///
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use bpfmaps::{Error, MapSpec, MapType, OuterMap, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// outer.insert_bytes(&2u32.to_ne_bytes(), inner.as_fd(), UpdateFlags::ANY)?;
+    /// assert_eq!(outer.lookup(&2u32)?, Some(inner.id()));
+    /// let err = outer.insert_bytes(&[2u8], inner.as_fd(), UpdateFlags::ANY).unwrap_err();
+    /// assert!(matches!(err, Error::Size { expected: 4, got: 1, .. }));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -412,6 +665,18 @@ impl OuterMap {
 
     /// `bpf(BPF_MAP_LOOKUP_ELEM)` — the id of the map in slot `key`, or `None` if it is empty.
     ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// assert_eq!(outer.lookup(&1u32)?, None); // an empty slot
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// outer.insert(&1u32, &inner)?;
+    /// assert_eq!(outer.lookup(&1u32)?, Some(inner.id()));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Size`]; [`Error::Syscall`].
@@ -421,6 +686,19 @@ impl OuterMap {
     }
 
     /// As [`OuterMap::lookup`], with the key as bytes.
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// outer.insert(&7u32, &inner)?;
+    /// assert_eq!(outer.lookup_bytes(&7u32.to_ne_bytes())?, Some(inner.id()));
+    /// assert_eq!(outer.lookup_bytes(&8u32.to_ne_bytes())?, None);
+    /// assert!(outer.lookup_bytes(&[7u8]).is_err()); // a key of the wrong size
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -439,6 +717,21 @@ impl OuterMap {
     ///
     /// If the slot changes between the lookup and the open, the lookup is retried.
     ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap, UpdateFlags};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// inner.put(&0u32, &7u64, UpdateFlags::ANY)?;
+    /// outer.insert(&1u32, &inner)?;
+    /// drop(inner);
+    /// let opened = outer.get(&1u32)?.expect("slot 1 is filled");
+    /// assert_eq!(opened.get::<u32, u64>(&0)?, Some(7));
+    /// assert!(outer.get(&2u32)?.is_none());
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Syscall`]: `EPERM` without `CAP_SYS_ADMIN` (for maps not in the registry).
@@ -451,6 +744,19 @@ impl OuterMap {
     }
 
     /// As [`OuterMap::get`], with the key as bytes.
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// outer.insert(&7u32, &inner)?;
+    /// let opened = outer.get_bytes(&7u32.to_ne_bytes())?.expect("key 7 is there");
+    /// assert_eq!(opened.id(), inner.id());
+    /// assert!(outer.get_bytes(&8u32.to_ne_bytes())?.is_none());
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -476,6 +782,18 @@ impl OuterMap {
 
     /// `bpf(BPF_MAP_DELETE_ELEM)` — empties slot `key`. Returns `Ok(false)` if it was empty.
     ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// outer.insert(&1u32, &outer.new_inner("doc_inner")?)?;
+    /// assert!(outer.remove(&1u32)?);
+    /// assert_eq!(outer.lookup(&1u32)?, None);
+    /// assert!(!outer.remove(&1u32)?); // already empty
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Size`]; [`Error::Syscall`].
@@ -485,6 +803,17 @@ impl OuterMap {
     }
 
     /// As [`OuterMap::remove`], with the key as bytes.
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 8, 16))?;
+    /// outer.insert(&7u32, &outer.new_inner("doc_inner")?)?;
+    /// assert!(outer.remove_bytes(&7u32.to_ne_bytes())?);
+    /// assert!(!outer.remove_bytes(&7u32.to_ne_bytes())?);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -500,6 +829,19 @@ impl OuterMap {
 
     /// The filled slots as `(key, id)` pairs, in the kernel's order. Empty slots of an
     /// `ARRAY_OF_MAPS` are skipped. Safe against removal during the walk (as [`Map::keys`]).
+    ///
+    /// ```
+    /// use bpfmaps::{MapSpec, MapType, OuterMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let outer = OuterMap::create(&MapSpec::array_of_maps(4), &MapSpec::new(MapType::ARRAY, 4, 8, 16))?;
+    /// let inner = outer.new_inner("doc_inner")?;
+    /// outer.insert(&1u32, &inner)?;
+    /// outer.insert(&3u32, &inner)?; // one map may fill several slots
+    /// let slots = outer.iter::<u32>().collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(slots, [(1, inner.id()), (3, inner.id())]); // slots 0 and 2 are skipped
+    /// # Ok(()) }
+    /// ```
     pub fn iter<K: Pod>(&self) -> OuterEntries<'_, K> {
         OuterEntries {
             entries: self.map.iter(),
@@ -537,6 +879,19 @@ fn inner_info(fd: BorrowedFd<'_>, outer: MapLabel) -> Result<MapInfo> {
 }
 
 /// An iterator over the filled slots of an outer map, from [`OuterMap::iter`].
+///
+/// ```
+/// use bpfmaps::{MapSpec, MapType, OuterEntries, OuterMap};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let outer = OuterMap::create(&MapSpec::hash_of_maps(4, 8), &MapSpec::new(MapType::HASH, 4, 8, 16))?;
+/// outer.insert(&5u32, &outer.new_inner("doc_inner")?)?;
+/// let mut entries: OuterEntries<'_, u32> = outer.iter();
+/// let (key, id) = entries.next().expect("one slot")?;
+/// assert_eq!((key, Some(id)), (5, outer.lookup(&5u32)?));
+/// assert!(entries.next().is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct OuterEntries<'a, K: Pod> {
     entries: Entries<'a, K, Option<MapId>>,

@@ -97,6 +97,18 @@ impl InnerShape {
     }
 
     /// The shape of an existing map.
+    ///
+    /// ```
+    /// use bpfmaps::{InnerShape, Map, MapFlags, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let spec = MapSpec::new(MapType::DEVMAP, 4, 4, 8);
+    /// let map = Map::create(&spec)?;
+    /// let shape = InnerShape::of_info(map.info());
+    /// assert_eq!(shape.flags, MapFlags::RDONLY_PROG); // added by the kernel
+    /// assert_eq!(shape, InnerShape::of_spec(&spec));
+    /// # Ok(()) }
+    /// ```
     pub fn of_info(info: &MapInfo) -> InnerShape {
         InnerShape {
             map_type: info.map_type(),
@@ -111,6 +123,14 @@ impl InnerShape {
     /// `ARRAY` does (its `map_meta_equal` compares it) unless the template carries
     /// `BPF_F_INNER_MAP`, and so does `XSKMAP`. Every other type may differ (checked against
     /// the running kernel by `tests/inner_types.rs`).
+    ///
+    /// ```
+    /// use bpfmaps::{InnerShape, MapFlags, MapSpec, MapType};
+    /// let shape = |t, flags| InnerShape::of_spec(&MapSpec::new(t, 4, 4, 8).with_flags(flags));
+    /// assert!(shape(MapType::ARRAY, MapFlags::empty()).fixes_max_entries());
+    /// assert!(!shape(MapType::ARRAY, MapFlags::INNER_MAP).fixes_max_entries());
+    /// assert!(!shape(MapType::HASH, MapFlags::empty()).fixes_max_entries());
+    /// ```
     pub fn fixes_max_entries(&self) -> bool {
         match self.map_type {
             MapType::ARRAY => !self.flags.contains(MapFlags::INNER_MAP),
@@ -120,6 +140,18 @@ impl InnerShape {
     }
 
     /// Why a map of this shape cannot be an inner map or template at all, if it cannot.
+    ///
+    /// ```
+    /// use bpfmaps::{InnerShape, MapFlags, MapSpec, MapType, Refusal};
+    /// let shape = |t, flags| InnerShape::of_spec(&MapSpec::new(t, 4, 4, 8).with_flags(flags));
+    /// assert_eq!(shape(MapType::HASH, MapFlags::empty()).inner_refusal(), None);
+    /// let nested = shape(MapType::HASH_OF_MAPS, MapFlags::empty());
+    /// assert_eq!(nested.inner_refusal(), Some(Refusal::NestedOuter));
+    /// assert_eq!(
+    ///     shape(MapType::HASH, MapFlags::INNER_MAP).inner_refusal(),
+    ///     Some(Refusal::InnerMapFlagNotArray(MapType::HASH))
+    /// );
+    /// ```
     pub fn inner_refusal(&self) -> Option<Refusal> {
         if self.map_type.is_outer() {
             Some(Refusal::NestedOuter)
@@ -134,6 +166,16 @@ impl InnerShape {
 
     /// Checks that `inner` would be accepted by an outer map whose template is `self`, naming
     /// the first property that differs.
+    ///
+    /// ```
+    /// use bpfmaps::{InnerMismatch, InnerShape, MapSpec, MapType};
+    /// let template = InnerShape::of_spec(&MapSpec::new(MapType::HASH, 4, 8, 16));
+    /// // A hash may be bigger than its template, but its key must have the template's size.
+    /// let bigger = InnerShape::of_spec(&MapSpec::new(MapType::HASH, 4, 8, 1024));
+    /// assert!(template.check_fits(&bigger).is_ok());
+    /// let err = template.check_fits(&InnerShape::of_spec(&MapSpec::new(MapType::HASH, 8, 8, 16)));
+    /// assert_eq!(err, Err(InnerMismatch::Field { field: "key_size", inner: 8, template: 4 }));
+    /// ```
     ///
     /// # Errors
     ///
