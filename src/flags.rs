@@ -59,6 +59,21 @@ bitflags::bitflags! {
 }
 
 /// How an update treats an existing element (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`).
+///
+/// ```
+/// use bpfmaps::{Errno, Map, MapSpec, MapType, UpdateFlags, UpdateMode};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 8))?;
+/// let create_only = UpdateFlags::new(UpdateMode::NoExist);
+/// map.put(&1u32, &10u32, create_only)?;
+/// let err = map.put(&1u32, &11u32, create_only).unwrap_err();
+/// assert_eq!(err.errno(), Some(Errno::EEXIST));
+/// let err = map.put(&2u32, &20u32, UpdateFlags::new(UpdateMode::Exist)).unwrap_err();
+/// assert_eq!(err.errno(), Some(Errno::ENOENT));
+/// assert_eq!(UpdateFlags::default().mode(), UpdateMode::Any);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum UpdateMode {
     /// `BPF_ANY`: create or replace.
@@ -94,22 +109,57 @@ impl UpdateFlags {
     pub const EXIST: UpdateFlags = UpdateFlags::new(UpdateMode::Exist);
 
     /// Flags with `mode` and no lock.
+    ///
+    /// ```
+    /// use bpfmaps::{UpdateFlags, UpdateMode};
+    /// let flags = UpdateFlags::new(UpdateMode::Exist);
+    /// assert_eq!(flags, UpdateFlags::EXIST);
+    /// assert!(!flags.lock());
+    /// assert_eq!(flags.bits(), 2);
+    /// ```
     pub const fn new(mode: UpdateMode) -> UpdateFlags {
         UpdateFlags { mode, lock: false }
     }
 
     /// The same, with `BPF_F_LOCK`: the value's `struct bpf_spin_lock` is taken during the copy
     /// (the map must have been created with BTF describing the lock).
+    ///
+    /// ```
+    /// use bpfmaps::{Errno, Map, MapSpec, MapType, UpdateFlags, UpdateMode};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let locked = UpdateFlags::ANY.with_lock();
+    /// assert!(locked.lock());
+    /// assert_eq!(locked.mode(), UpdateMode::Any);
+    /// assert_eq!(locked.bits(), 4);
+    /// // A map created without BTF has no spin lock in its values: the kernel refuses the flag.
+    /// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 8, 8))?;
+    /// let err = map.put(&1u32, &1u64, locked).unwrap_err();
+    /// assert_eq!(err.errno(), Some(Errno::EINVAL));
+    /// # Ok(()) }
+    /// ```
     pub const fn with_lock(self) -> UpdateFlags {
         UpdateFlags { lock: true, ..self }
     }
 
     /// The mode.
+    ///
+    /// ```
+    /// use bpfmaps::{UpdateFlags, UpdateMode};
+    /// assert_eq!(UpdateFlags::NOEXIST.mode(), UpdateMode::NoExist);
+    /// assert_eq!(UpdateFlags::NOEXIST.with_lock().mode(), UpdateMode::NoExist);
+    /// ```
     pub const fn mode(self) -> UpdateMode {
         self.mode
     }
 
     /// Whether `BPF_F_LOCK` is set.
+    ///
+    /// ```
+    /// use bpfmaps::UpdateFlags;
+    /// assert!(!UpdateFlags::EXIST.lock());
+    /// assert!(UpdateFlags::EXIST.with_lock().lock());
+    /// ```
     pub const fn lock(self) -> bool {
         self.lock
     }

@@ -30,6 +30,16 @@ macro_rules! map_types {
 
             /// The kernel's name of this type, lower case without the `BPF_MAP_TYPE_` prefix
             /// (as `bpftool` prints it), or `None` for a value this crate does not know.
+            ///
+            /// ```
+            /// use bpfmaps::MapType;
+            /// assert_eq!(MapType::LRU_PERCPU_HASH.name(), Some("lru_percpu_hash"));
+            /// assert_eq!(MapType::from_raw(10_000).name(), None);
+            /// // Every known type has a name, and the name leads back to it.
+            /// for &t in MapType::KNOWN {
+            ///     assert_eq!(MapType::from_name(t.name().unwrap()), Some(t));
+            /// }
+            /// ```
             pub const fn name(self) -> Option<&'static str> {
                 match self.0 {
                     $($value => Some($name),)*
@@ -126,16 +136,40 @@ map_types! {
 
 impl MapType {
     /// The type with the kernel's number `raw`, known to this crate or not.
+    ///
+    /// ```
+    /// use bpfmaps::MapType;
+    /// assert_eq!(MapType::from_raw(1), MapType::HASH);
+    /// // A type from a newer kernel survives as its number.
+    /// let newer = MapType::from_raw(1000);
+    /// assert!(!MapType::KNOWN.contains(&newer));
+    /// assert_eq!(newer.as_raw(), 1000);
+    /// ```
     pub const fn from_raw(raw: u32) -> MapType {
         MapType(raw)
     }
 
     /// The kernel's number for this type.
+    ///
+    /// ```
+    /// use bpfmaps::MapType;
+    /// assert_eq!(MapType::ARRAY_OF_MAPS.as_raw(), 12);
+    /// assert_eq!(MapType::from_raw(MapType::ARENA.as_raw()), MapType::ARENA);
+    /// ```
     pub const fn as_raw(self) -> u32 {
         self.0
     }
 
     /// Whether this is a map-in-map type (`ARRAY_OF_MAPS` or `HASH_OF_MAPS`).
+    ///
+    /// ```
+    /// use bpfmaps::{Error, Map, MapSpec, MapType, Refusal};
+    /// assert!(MapType::HASH_OF_MAPS.is_outer());
+    /// assert!(!MapType::HASH.is_outer());
+    /// // An outer type needs an inner template, so `Map::create` refuses it before any syscall.
+    /// let err = Map::create(&MapSpec::array_of_maps(4)).unwrap_err();
+    /// assert!(matches!(err, Error::Refused { refusal: Refusal::OuterNeedsTemplate, .. }));
+    /// ```
     pub const fn is_outer(self) -> bool {
         matches!(self, MapType::ARRAY_OF_MAPS | MapType::HASH_OF_MAPS)
     }
@@ -169,6 +203,19 @@ impl MapType {
 
     /// Whether the kernel keeps one value per possible CPU for each key, so that userspace reads
     /// and writes `round_up(value_size, 8) × possible CPUs` bytes per element.
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// assert!(MapType::PERCPU_ARRAY.is_per_cpu());
+    /// assert!(!MapType::ARRAY.is_per_cpu());
+    /// // A 4-byte value is read and written as 8 bytes per possible CPU.
+    /// let map = Map::create(&MapSpec::new(MapType::PERCPU_ARRAY, 4, 4, 1))?;
+    /// let cpus = bpfmaps::possible_cpus().expect("possible CPUs known");
+    /// assert_eq!(map.value_len()?, 8 * cpus);
+    /// # Ok(()) }
+    /// ```
     pub const fn is_per_cpu(self) -> bool {
         matches!(
             self,
@@ -181,6 +228,18 @@ impl MapType {
 
     /// Whether this type is indexed by a `u32` that must be below `max_entries`, with every
     /// index always present (array semantics: no insertion, no deletion of keys).
+    ///
+    /// ```
+    /// use bpfmaps::{Map, MapSpec, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// assert!(MapType::ARRAY.is_array_like());
+    /// assert!(!MapType::HASH.is_array_like());
+    /// let map = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 4))?;
+    /// assert_eq!(map.get::<u32, u32>(&3)?, Some(0)); // never written, yet there (zeroed)
+    /// assert_eq!(map.get::<u32, u32>(&4)?, None); // past max_entries
+    /// # Ok(()) }
+    /// ```
     pub const fn is_array_like(self) -> bool {
         matches!(
             self,
@@ -199,6 +258,19 @@ impl MapType {
     /// `STRUCT_OPS` — which the kernel refuses with `ENOTSUPP`.
     ///
     /// Checked against the running kernel, type by type, by `tests/inner_types.rs`.
+    ///
+    /// ```
+    /// use bpfmaps::{Error, MapSpec, MapType, OuterMap, Refusal};
+    /// assert!(MapType::PROG_ARRAY.refused_as_inner());
+    /// assert!(!MapType::HASH.refused_as_inner());
+    /// // Refused before any syscall.
+    /// let template = MapSpec::new(MapType::PROG_ARRAY, 4, 4, 4);
+    /// let err = OuterMap::create(&MapSpec::array_of_maps(4), &template).unwrap_err();
+    /// assert!(matches!(
+    ///     err,
+    ///     Error::Refused { refusal: Refusal::InnerTypeUnsupported(MapType::PROG_ARRAY), .. }
+    /// ));
+    /// ```
     pub const fn refused_as_inner(self) -> bool {
         matches!(
             self,

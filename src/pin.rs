@@ -10,6 +10,23 @@ use crate::map::c_path;
 use crate::{Error, Result};
 
 /// The `f_type` of a bpffs mount (`BPF_FS_MAGIC`).
+///
+/// ```
+/// use bpfmaps::pin;
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let dir = std::env::temp_dir().join(format!("bpfmaps-doc-magic-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).expect("mount point");
+/// pin::mount_bpffs(&dir)?;
+/// // statfs(2) reports this magic for the new mount, which is how `is_bpffs` knows it.
+/// let path = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
+/// let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+/// assert_eq!(unsafe { libc::statfs(path.as_ptr(), &mut st) }, 0);
+/// assert_eq!(st.f_type as i64, pin::BPF_FS_MAGIC);
+/// pin::unmount(&dir)?;
+/// # std::fs::remove_dir(&dir).expect("mount point removed");
+/// # Ok(()) }
+/// ```
 pub const BPF_FS_MAGIC: i64 = 0xcafe_4a11;
 
 /// Whether `path` is on a bpffs mount (`statfs(2)`).
@@ -39,6 +56,22 @@ pub fn is_bpffs(path: impl AsRef<Path>) -> Result<bool> {
 /// `mount -t bpf bpf DIR`: mounts a bpffs on the existing directory `dir` (needs
 /// `CAP_SYS_ADMIN`).
 ///
+/// ```
+/// use bpfmaps::{pin, Map, MapSpec, MapType};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let dir = std::env::temp_dir().join(format!("bpfmaps-doc-mount-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).expect("mount point");
+/// pin::mount_bpffs(&dir)?;
+/// assert!(pin::is_bpffs(&dir)?);
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 8))?;
+/// map.pin(dir.join("flows"))?;
+/// assert_eq!(Map::from_pin(dir.join("flows"))?.id(), map.id());
+/// pin::unmount(&dir)?;
+/// # std::fs::remove_dir(&dir).expect("mount point removed");
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 ///
 /// [`Error::Io`] with the errno of `mount(2)`.
@@ -52,6 +85,24 @@ pub fn mount_bpffs(dir: impl AsRef<Path>) -> Result<()> {
 }
 
 /// `umount2(DIR, MNT_DETACH)`: detaches the mount at `dir` (pins in it are released).
+///
+/// ```
+/// use bpfmaps::{pin, Map, MapSpec, MapType};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let dir = std::env::temp_dir().join(format!("bpfmaps-doc-unmount-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).expect("mount point");
+/// pin::mount_bpffs(&dir)?;
+/// let map = Map::create(&MapSpec::new(MapType::HASH, 4, 4, 8))?;
+/// map.pin(dir.join("flows"))?;
+/// pin::unmount(&dir)?;
+/// // The pin went with the mount; what is left is the empty directory.
+/// assert!(!pin::is_bpffs(&dir)?);
+/// assert!(Map::from_pin(dir.join("flows")).is_err());
+/// assert!(pin::unmount(&dir).is_err()); // nothing mounted there any more
+/// # std::fs::remove_dir(&dir).expect("mount point removed");
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 ///

@@ -61,6 +61,16 @@ pub fn doctest_skip() -> bool {
 }
 
 /// Why [`can_create_maps`] is `false`: the errno of the probe's `BPF_MAP_CREATE`.
+///
+/// ```
+/// use bpfmaps::{probe, Map, MapSpec, MapType};
+/// let created = Map::create(&MapSpec::new(MapType::ARRAY, 4, 4, 1));
+/// match probe::map_create_error() {
+///     None => assert!(created.is_ok()),
+///     // The errno a real creation gets too (EPERM without the privilege, say).
+///     Some(errno) => assert_eq!(created.unwrap_err().errno(), Some(errno)),
+/// }
+/// ```
 pub fn map_create_error() -> Option<Errno> {
     static CELL: OnceLock<Result<bool, Errno>> = OnceLock::new();
     cached(&CELL, || {
@@ -70,6 +80,15 @@ pub fn map_create_error() -> Option<Errno> {
 }
 
 /// Whether the kernel supports map-in-map (`ARRAY_OF_MAPS`, Linux 4.12). Cached.
+///
+/// ```
+/// use bpfmaps::{probe, MapSpec, MapType, OuterMap};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// assert_eq!(probe::map_in_map(), Ok(true)); // any kernel since 4.12
+/// OuterMap::create(&MapSpec::array_of_maps(1), &MapSpec::new(MapType::ARRAY, 4, 4, 1))?;
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 ///
@@ -92,6 +111,20 @@ pub fn map_in_map() -> Result<bool, Errno> {
 }
 
 /// Whether the kernel accepts `BPF_F_INNER_MAP` (Linux 5.10). Cached.
+///
+/// ```
+/// use bpfmaps::{probe, MapFlags, MapSpec, MapType, OuterMap};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// if probe::inner_map_flag().expect("the probe can tell") {
+///     // Arrays with BPF_F_INNER_MAP may go in with other sizes than the template's.
+///     let template = MapSpec::new(MapType::ARRAY, 4, 4, 8).with_flags(MapFlags::INNER_MAP);
+///     let outer = OuterMap::create(&MapSpec::array_of_maps(1), &template)?;
+///     outer.insert(&0u32, &outer.new_inner_sized("doc_big", 1024)?)?;
+///     assert_eq!(outer.get(&0u32)?.expect("slot 0 is filled").max_entries(), 1024);
+/// }
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 ///
