@@ -5,6 +5,19 @@ use core::fmt;
 use crate::{MapFlags, MapSpec, MapType};
 
 /// Where a map definition was written.
+///
+/// ```
+/// use bpfmaps::elf::{BpfObject, DefSource, LegacyLayout};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// let btf = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+/// assert_eq!(btf.map("outer").unwrap().source, DefSource::Btf);
+/// let legacy = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_libbpf.bpf.o"))?;
+/// assert_eq!(
+///     legacy.map("legacy_outer").unwrap().source,
+///     DefSource::Legacy(LegacyLayout::Libbpf)
+/// );
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DefSource {
@@ -15,6 +28,17 @@ pub enum DefSource {
 }
 
 /// The layouts of legacy `maps` section entries, told apart by their size.
+///
+/// ```
+/// use bpfmaps::elf::{BpfObject, DefSource, LegacyLayout};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_iproute2.bpf.o"))?;
+/// let DefSource::Legacy(layout) = obj.maps()[0].source else { panic!("not a legacy map") };
+/// assert_eq!(layout, LegacyLayout::Iproute2);
+/// // Every entry of a `maps` section has the same layout.
+/// assert!(obj.maps().iter().all(|m| m.source == DefSource::Legacy(layout)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LegacyLayout {
@@ -30,6 +54,18 @@ pub enum LegacyLayout {
 
 impl LegacyLayout {
     /// The size of one entry.
+    ///
+    /// ```
+    /// use bpfmaps::elf::{BpfObject, LegacyLayout};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// assert_eq!(LegacyLayout::Samples.entry_size(), 28);
+    /// // legacy_libbpf.bpf.o's `maps` section holds three 20-byte entries, back to back.
+    /// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_libbpf.bpf.o"))?;
+    /// let size = LegacyLayout::Libbpf.entry_size() as u64;
+    /// let placed: Vec<(u64, u64)> = obj.maps().iter().map(|m| (m.offset, m.size)).collect();
+    /// assert_eq!(placed, [(0, size), (size, size), (2 * size, size)]);
+    /// # Ok(()) }
+    /// ```
     pub const fn entry_size(self) -> usize {
         match self {
             LegacyLayout::Libbpf => 20,
@@ -39,6 +75,15 @@ impl LegacyLayout {
     }
 
     /// The layout whose entries are `size` bytes.
+    ///
+    /// ```
+    /// use bpfmaps::elf::LegacyLayout;
+    /// for layout in [LegacyLayout::Libbpf, LegacyLayout::Samples, LegacyLayout::Iproute2] {
+    ///     assert_eq!(LegacyLayout::from_entry_size(layout.entry_size()), Some(layout));
+    /// }
+    /// // Entries of 24 bytes are no layout this parser knows.
+    /// assert_eq!(LegacyLayout::from_entry_size(24), None);
+    /// ```
     pub const fn from_entry_size(size: usize) -> Option<LegacyLayout> {
         match size {
             20 => Some(LegacyLayout::Libbpf),
@@ -50,6 +95,17 @@ impl LegacyLayout {
 }
 
 /// How an object asks for a map to be pinned.
+///
+/// ```
+/// use bpfmaps::elf::{BpfObject, Pinning};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pinning.bpf.o"))?;
+/// assert_eq!(obj.map("pinned_hash").unwrap().attrs.pinning, Pinning::ByName);
+/// assert_eq!(obj.map("not_pinned").unwrap().attrs.pinning, Pinning::None);
+/// let tc = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_iproute2.bpf.o"))?;
+/// assert_eq!(tc.map("elf_outer").unwrap().attrs.pinning, Pinning::GlobalNs);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Pinning {
@@ -67,6 +123,17 @@ pub enum Pinning {
 
 impl Pinning {
     /// Where a map named `name` is pinned, relative to the pin root.
+    ///
+    /// ```
+    /// use bpfmaps::elf::Pinning;
+    /// assert_eq!(Pinning::ByName.relative_path("flows").as_deref(), Some("flows"));
+    /// assert_eq!(
+    ///     Pinning::GlobalNs.relative_path("flows").as_deref(),
+    ///     Some("tc/globals/flows")
+    /// );
+    /// assert_eq!(Pinning::None.relative_path("flows"), None);
+    /// assert_eq!(Pinning::Unsupported(1).relative_path("flows"), None);
+    /// ```
     pub fn relative_path(self, name: &str) -> Option<String> {
         match self {
             Pinning::ByName => Some(name.to_owned()),
@@ -76,6 +143,18 @@ impl Pinning {
     }
 
     /// The number the object used for this mode.
+    ///
+    /// ```
+    /// use bpfmaps::elf::{BpfObject, Pinning};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let tc = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_iproute2.bpf.o"))?;
+    /// // The iproute2 entry's `pinning` word is 2 (PIN_GLOBAL_NS).
+    /// assert_eq!(tc.map("elf_outer").unwrap().attrs.pinning.as_raw(), 2);
+    /// assert_eq!(Pinning::ByName.as_raw(), 1); // LIBBPF_PIN_BY_NAME
+    /// // A mode this loader does not support keeps its number (iproute2's PIN_OBJECT_NS is 1).
+    /// assert_eq!(Pinning::Unsupported(1).as_raw(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn as_raw(self) -> u32 {
         match self {
             Pinning::None => 0,
@@ -87,6 +166,25 @@ impl Pinning {
 }
 
 /// The attributes a definition gives a map (or an inner template).
+///
+/// ```
+/// use bpfmaps::elf::BpfObject;
+/// use bpfmaps::{MapFlags, MapType};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
+/// let flows = &obj.map("flows").unwrap().attrs;
+/// assert_eq!(
+///     (flows.map_type, flows.key_size, flows.value_size, flows.max_entries),
+///     (MapType::HASH_OF_MAPS, 8, 4, 128)
+/// );
+/// assert_eq!(flows.flags, MapFlags::NO_PREALLOC);
+/// assert_ne!(flows.btf_key_type_id, 0); // `__type(key, struct flow_key)`
+/// // A map of maps' inner template is a `MapAttrs` too.
+/// let inner = flows.inner.as_deref().unwrap();
+/// assert_eq!((inner.map_type, inner.max_entries), (MapType::DEVMAP, 64));
+/// assert!(inner.inner.is_none() && !inner.has_values);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MapAttrs {
@@ -135,6 +233,27 @@ impl MapAttrs {
     }
 
     /// The spec that creates a map with these attributes (no name, no BTF ids).
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::{Map, MapType};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let attrs = &obj.map("in0").unwrap().attrs;
+    /// let spec = attrs.to_spec();
+    /// assert_eq!(
+    ///     (spec.map_type(), spec.key_size(), spec.value_size(), spec.max_entries()),
+    ///     (MapType::ARRAY, 4, 8, 8)
+    /// );
+    /// // No name and no BTF type ids, though the definition has them (`__type`).
+    /// assert!(spec.name().as_str().is_empty());
+    /// assert_eq!(spec.btf_type_ids(), (0, 0));
+    /// assert_ne!(attrs.btf_value_type_id, 0);
+    /// let map = Map::create(&spec)?;
+    /// assert_eq!((map.map_type(), map.max_entries()), (MapType::ARRAY, 8));
+    /// # Ok(()) }
+    /// ```
     pub fn to_spec(&self) -> MapSpec {
         let mut spec = MapSpec::new(
             self.map_type,
@@ -170,6 +289,17 @@ impl fmt::Display for MapAttrs {
 }
 
 /// A declared slot of a map of maps: the inner map at `index` (`.values = { [index] = &map }`).
+///
+/// ```
+/// use bpfmaps::elf::BpfObject;
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// // `.values = { [1] = &a, [5] = &b, [7] = &c }`
+/// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sparse_values.bpf.o"))?;
+/// let outer = obj.map("sparse_outer").unwrap();
+/// let slots: Vec<(u32, &str)> = outer.slots.iter().map(|s| (s.index, s.map.as_str())).collect();
+/// assert_eq!(slots, [(1, "a"), (5, "b"), (7, "c")]);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slot {
     /// The slot (array index, or 4-byte key of a hash of maps).
@@ -179,6 +309,21 @@ pub struct Slot {
 }
 
 /// One map as an object file defines it.
+///
+/// ```
+/// use bpfmaps::elf::{BpfObject, DefSource};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
+/// let def = obj.map("outer_devs").unwrap();
+/// assert_eq!((def.name.as_str(), def.source), ("outer_devs", DefSource::Btf));
+/// assert_eq!((def.offset, def.size), (0x40, 40));
+/// assert_eq!((def.attrs.max_entries, def.slots.len()), (256, 2));
+/// // A legacy map of maps names the entry that is its template.
+/// let samples = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_samples.bpf.o"))?;
+/// let outer = samples.map("samples_hash_outer").unwrap();
+/// assert_eq!(outer.inner_from.as_deref(), Some("samples_template"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MapDef {
@@ -200,6 +345,16 @@ pub struct MapDef {
 
 impl MapDef {
     /// Whether this is a map of maps.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
+    /// let outers: Vec<&str> =
+    ///     obj.maps().iter().filter(|m| m.is_outer()).map(|m| m.name.as_str()).collect();
+    /// assert_eq!(outers, ["outer_devs", "flows"]);
+    /// # Ok(()) }
+    /// ```
     pub fn is_outer(&self) -> bool {
         self.attrs.map_type.is_outer()
     }

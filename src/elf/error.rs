@@ -5,6 +5,24 @@ use crate::{InnerMismatch, MapType, Refusal};
 
 /// Why a BPF object is refused, by the parser or by the checks made before any syscall.
 ///
+/// ```
+/// use bpfmaps::elf::{BpfObject, ObjectError};
+/// use bpfmaps::Error;
+/// let err = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/refuse_unknown_field.bpf.o")).unwrap_err();
+/// match &err {
+///     Error::Object(ObjectError::UnknownField { map, field }) => {
+///         assert_eq!((map.as_str(), field.as_str()), ("frobnicated", "frobnicate"));
+///     }
+///     other => panic!("unexpected error: {other}"),
+/// }
+/// assert_eq!(err.to_string(), "map 'frobnicated': unknown field 'frobnicate'");
+/// // Bytes that are not ELF at all.
+/// assert!(matches!(
+///     BpfObject::parse(b"not an object"),
+///     Err(Error::Object(ObjectError::Elf(_)))
+/// ));
+/// ```
+///
 /// Each variant names where the problem is: the section and offset, or the map and the field,
 /// or the map and the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +121,25 @@ pub enum ObjectError {
 }
 
 /// A rule of map-in-map (or of the loader) that an object breaks, checked before any syscall.
+///
+/// ```
+/// use bpfmaps::elf::{BpfObject, ObjectError, Rule};
+/// use bpfmaps::loader::{check, LoadOptions};
+/// use bpfmaps::Error;
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// // `.values = { [6] = &m }` in an array of maps of 4 entries: the object parses, and checking
+/// // it for loading (no syscall) finds the rule it breaks.
+/// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/refuse_slot_out_of_range.bpf.o"))?;
+/// let err = check(&obj, &LoadOptions::new()).unwrap_err();
+/// assert!(matches!(
+///     &err,
+///     Error::Object(ObjectError::Rule {
+///         map,
+///         rule: Rule::SlotOutOfRange { index: 6, max_entries: 4 },
+///     }) if map == "range_outer"
+/// ), "{err}");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rule {

@@ -38,6 +38,19 @@ use crate::btf::{Btf, Endian};
 use crate::{Error, Result};
 
 /// How strictly to read map definitions.
+///
+/// ```
+/// use bpfmaps::elf::{BpfObject, ParseOptions};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/refuse_unknown_field.bpf.o");
+/// // A strict parse (the default) refuses the map with an unknown field;
+/// assert!(BpfObject::open(path).is_err());
+/// // a relaxed one keeps the map, skips the field, and says so.
+/// let obj = BpfObject::open_with(path, ParseOptions { relaxed: true })?;
+/// assert!(obj.map("frobnicated").is_some());
+/// assert_eq!(obj.warnings().len(), 1);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ParseOptions {
     /// Skip unknown fields of BTF map definitions with a warning instead of refusing the map.
@@ -46,6 +59,16 @@ pub struct ParseOptions {
 
 /// The maps of a parsed BPF object file, and what loading them needs (the BTF, the
 /// DATASEC placements).
+///
+/// ```
+/// use bpfmaps::elf::BpfObject;
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
+/// let names: Vec<&str> = obj.maps().iter().map(|m| m.name.as_str()).collect();
+/// assert_eq!(names, ["devs_a", "devs_b", "outer_devs", "flows", "stats"]);
+/// assert!(obj.has_btf() && obj.warnings().is_empty());
+/// # Ok(()) }
+/// ```
 ///
 /// The parsed object owns everything it keeps: the file is not held open (or mapped) after
 /// [`BpfObject::open`] returns.
@@ -70,6 +93,21 @@ pub(crate) struct ObjectBtf {
 impl BpfObject {
     /// Reads the object file at `path` (memory-mapped while it is parsed).
     ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::Error;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// assert_eq!(obj.maps().len(), 4);
+    /// // A directory is refused with EISDIR.
+    /// let err = BpfObject::open(env!("CARGO_MANIFEST_DIR")).unwrap_err();
+    /// assert!(matches!(
+    ///     &err,
+    ///     Error::Io { source, .. } if source.kind() == std::io::ErrorKind::IsADirectory
+    /// ), "{err}");
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Io`] if the file cannot be read (`EISDIR` for a directory);
@@ -81,6 +119,17 @@ impl BpfObject {
     }
 
     /// As [`BpfObject::open`], with options.
+    ///
+    /// ```
+    /// use bpfmaps::elf::{BpfObject, ParseOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let relaxed = ParseOptions { relaxed: true };
+    /// let obj = BpfObject::open_with(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/refuse_unknown_field.bpf.o"), relaxed)?;
+    /// // The map is kept without its unknown field `frobnicate`, which the warning names.
+    /// assert_eq!(obj.maps().len(), 1);
+    /// assert!(obj.warnings()[0].contains("frobnicate"));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -126,6 +175,19 @@ impl BpfObject {
 
     /// Parses an object held in memory.
     ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::Error;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o");
+    /// let bytes = std::fs::read(path).unwrap();
+    /// let obj = BpfObject::parse(&bytes)?;
+    /// assert_eq!(obj.maps(), BpfObject::open(path)?.maps());
+    /// // A truncated object is refused, not read past its end.
+    /// assert!(matches!(BpfObject::parse(&bytes[..200]), Err(Error::Object(_))));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Object`] if `data` is not a BPF object whose maps can be read.
@@ -134,6 +196,17 @@ impl BpfObject {
     }
 
     /// As [`BpfObject::parse`], with options.
+    ///
+    /// ```
+    /// use bpfmaps::elf::{BpfObject, ParseOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/refuse_unknown_field.bpf.o")).unwrap();
+    /// assert!(BpfObject::parse(&bytes).is_err());
+    /// let obj = BpfObject::parse_with(&bytes, ParseOptions { relaxed: true })?;
+    /// assert_eq!(obj.map("frobnicated").unwrap().attrs.max_entries, 4);
+    /// assert_eq!(obj.warnings().len(), 1);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -147,33 +220,99 @@ impl BpfObject {
     }
 
     /// The file name the object was read from (`<memory>` for [`BpfObject::parse`]).
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o");
+    /// assert_eq!(BpfObject::open(path)?.name(), "dense_values.bpf.o");
+    /// let bytes = std::fs::read(path).unwrap();
+    /// assert_eq!(BpfObject::parse(&bytes)?.name(), "<memory>");
+    /// # Ok(()) }
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The object's byte order.
+    ///
+    /// ```
+    /// use bpfmaps::btf::Endian;
+    /// use bpfmaps::elf::BpfObject;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// // Built with `-target bpfeb`, and with the default (little-endian) `-target bpf`.
+    /// assert_eq!(BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/big_endian.bpf.o"))?.endian(), Endian::Big);
+    /// assert_eq!(BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?.endian(), Endian::Little);
+    /// # Ok(()) }
+    /// ```
     pub fn endian(&self) -> Endian {
         self.endian
     }
 
     /// Every map, in the order of their definitions in the file (BTF maps by offset in `.maps`,
     /// then legacy maps by offset in `maps`).
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// // `pinned_hash` comes first in the source, but fourth in `.maps`.
+    /// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pinning.bpf.o"))?;
+    /// let names: Vec<&str> = obj.maps().iter().map(|m| m.name.as_str()).collect();
+    /// assert_eq!(names, ["pin_in0", "pin_in2", "pinned_outer", "pinned_hash", "not_pinned"]);
+    /// # Ok(()) }
+    /// ```
     pub fn maps(&self) -> &[MapDef] {
         &self.maps
     }
 
     /// The map named `name`.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let obj = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// assert_eq!(obj.map("in1").unwrap().attrs.value_size, 8);
+    /// assert!(obj.map("in9").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn map(&self, name: &str) -> Option<&MapDef> {
         self.index.get(name).map(|&i| &self.maps[i])
     }
 
     /// Whether the object carries BTF.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_samples.bpf.o");
+    /// assert!(BpfObject::open(path)?.has_btf());
+    /// // Rename the `.BTF` section (legacy maps do not need it): the object still parses.
+    /// let mut bytes = std::fs::read(path).unwrap();
+    /// let at = bytes.windows(5).position(|w| w == b".BTF\0").unwrap();
+    /// bytes[at + 1] = b'X';
+    /// let obj = BpfObject::parse(&bytes)?;
+    /// assert!(!obj.has_btf());
+    /// assert_eq!(obj.maps().len(), 4);
+    /// # Ok(()) }
+    /// ```
     pub fn has_btf(&self) -> bool {
         self.btf.is_some()
     }
 
     /// What the parse skipped, one sentence each: unknown fields (in a relaxed parse), and
     /// slots of a program array that name programs (in any parse).
+    ///
+    /// ```
+    /// use bpfmaps::elf::{BpfObject, ParseOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let relaxed = ParseOptions { relaxed: true };
+    /// let skipped = BpfObject::open_with(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/refuse_unknown_field.bpf.o"), relaxed)?;
+    /// let [warning] = skipped.warnings() else { panic!("{:?}", skipped.warnings()) };
+    /// assert!(warning.contains("frobnicated") && warning.contains("frobnicate"));
+    /// // A clean object warns about nothing, relaxed or not.
+    /// assert!(BpfObject::open_with(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"), relaxed)?.warnings().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -183,6 +322,22 @@ impl BpfObject {
     }
 
     /// Whether the object can be loaded on this host: its byte order must be the host's.
+    ///
+    /// ```
+    /// use bpfmaps::elf::{BpfObject, ObjectError};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// let big = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/big_endian.bpf.o"))?;
+    /// let little = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// // Both parse; exactly one of them can be loaded here.
+    /// assert_ne!(big.check_byte_order().is_ok(), little.check_byte_order().is_ok());
+    /// if cfg!(target_endian = "little") {
+    ///     assert_eq!(
+    ///         big.check_byte_order(),
+    ///         Err(ObjectError::WrongByteOrder { object: "big", host: "little" })
+    ///     );
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///

@@ -65,6 +65,25 @@ use crate::outer::InnerBtf;
 use crate::{Error, LoadedBtf, Map, MapInfo, MapSpec, OuterMap, Result, UpdateFlags};
 
 /// What became of the object's BTF.
+///
+/// ```
+/// use bpfmaps::elf::BpfObject;
+/// use bpfmaps::loader::{load, BtfStatus, LoadOptions};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_samples.bpf.o");
+/// let object = BpfObject::open(path)?;
+/// // This kernel takes the object's BTF (an older one may refuse it: `Refused`, and every map
+/// // is then created without).
+/// assert_eq!(*load(&object, &LoadOptions::new())?.btf_status(), BtfStatus::Loaded);
+/// // The same object with its `.BTF` section renamed away.
+/// let mut bytes = std::fs::read(path).unwrap();
+/// let at = bytes.windows(5).position(|w| w == b".BTF\0").unwrap();
+/// bytes[at + 1] = b'X';
+/// let stripped = BpfObject::parse(&bytes)?;
+/// assert_eq!(*load(&stripped, &LoadOptions::new())?.btf_status(), BtfStatus::Absent);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BtfStatus {
@@ -79,6 +98,22 @@ pub enum BtfStatus {
 }
 
 /// A created (or reused) map of a loaded object.
+///
+/// ```
+/// use bpfmaps::elf::BpfObject;
+/// use bpfmaps::loader::{load, LoadOptions, LoadedMap};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
+/// let mut loaded = load(&object, &LoadOptions::new())?;
+/// let devs_b = loaded.map("devs_b").unwrap().id();
+/// match loaded.take("outer_devs") {
+///     Some(LoadedMap::Outer(outer)) => assert_eq!(outer.lookup(&1u32)?, Some(devs_b)),
+///     other => panic!("not an outer map: {other:?}"),
+/// }
+/// assert!(matches!(loaded.take("stats"), Some(LoadedMap::Plain(_))));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum LoadedMap {
@@ -90,6 +125,22 @@ pub enum LoadedMap {
 
 impl LoadedMap {
     /// The map, whatever its kind.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// use bpfmaps::MapType;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// let types: Vec<MapType> = loaded.entries().iter().map(|e| e.map().as_map().map_type()).collect();
+    /// assert_eq!(types, [
+    ///     MapType::DEVMAP, MapType::DEVMAP, MapType::ARRAY_OF_MAPS, MapType::HASH_OF_MAPS,
+    ///     MapType::PERCPU_ARRAY,
+    /// ]);
+    /// # Ok(()) }
+    /// ```
     pub fn as_map(&self) -> &Map {
         match self {
             LoadedMap::Plain(map) => map,
@@ -105,6 +156,30 @@ impl AsFd for LoadedMap {
 }
 
 /// Where a loaded map came from.
+///
+/// ```
+/// use bpfmaps::elf::BpfObject;
+/// use bpfmaps::loader::{load, LoadOptions, Origin};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// // A fresh bpffs to pin into (a program would use a directory under /sys/fs/bpf).
+/// let root = std::env::temp_dir().join(format!("bpfmaps-doc-origin-{}", std::process::id()));
+/// std::fs::create_dir_all(&root).unwrap();
+/// bpfmaps::pin::mount_bpffs(&root)?;
+/// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pinning.bpf.o"))?;
+/// let options = LoadOptions::new().pin_root(&root);
+/// let first = load(&object, &options)?;
+/// assert_eq!(first.entry("pinned_outer").unwrap().origin(), Origin::Created);
+/// // A second load finds the pinned maps, and the inner maps in the pinned outer map's slots.
+/// let second = load(&object, &options)?;
+/// let origin = |name: &str| second.entry(name).unwrap().origin();
+/// assert_eq!(origin("pinned_outer"), Origin::Pinned);
+/// assert_eq!(origin("pin_in0"), Origin::InSlot);
+/// assert_eq!(origin("not_pinned"), Origin::Created);
+/// # bpfmaps::pin::unmount(&root)?;
+/// # std::fs::remove_dir(&root).unwrap();
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Origin {
@@ -118,6 +193,20 @@ pub enum Origin {
 }
 
 /// One map of a loaded object, with what the load did to it.
+///
+/// ```
+/// use bpfmaps::elf::BpfObject;
+/// use bpfmaps::loader::{load, LoadOptions};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+/// let loaded = load(&object, &LoadOptions::new())?;
+/// let entry = loaded.entry("outer").unwrap();
+/// assert_eq!(entry.name(), "outer");
+/// assert!(!entry.reused() && entry.pin_path().is_none());
+/// assert_eq!(entry.filled_slots().len(), 3);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct LoadedEntry {
     name: String,
@@ -130,40 +219,174 @@ pub struct LoadedEntry {
 
 impl LoadedEntry {
     /// The object's name of the map (the kernel's may be truncated to 15 bytes).
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/inner_types.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// let entry = loaded.entry("outer_bloom_ulong").unwrap();
+    /// assert_eq!(entry.name(), "outer_bloom_ulong");
+    /// assert_eq!(entry.map().as_map().info().name().as_str(), "outer_bloom_ulo");
+    /// # Ok(()) }
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
     /// The map.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions, LoadedMap};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// let LoadedMap::Outer(outer) = loaded.entry("outer").unwrap().map() else {
+    ///     panic!("`outer` is a map of maps")
+    /// };
+    /// assert_eq!(outer.lookup(&0u32)?, Some(loaded.map("in0").unwrap().id()));
+    /// # Ok(()) }
+    /// ```
     pub fn map(&self) -> &LoadedMap {
         &self.map
     }
     /// Gives up the entry, returning the map.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions, LoadedMap};
+    /// use bpfmaps::UpdateFlags;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let mut entries = load(&object, &LoadOptions::new())?.into_entries();
+    /// let in0 = entries.remove(0);
+    /// assert_eq!(in0.name(), "in0");
+    /// let LoadedMap::Plain(map) = in0.into_map() else { panic!("`in0` is a plain map") };
+    /// map.put(&1u32, &7u64, UpdateFlags::ANY)?;
+    /// assert_eq!(map.get::<u32, u64>(&1)?, Some(7));
+    /// # Ok(()) }
+    /// ```
     pub fn into_map(self) -> LoadedMap {
         self.map
     }
     /// Where it is pinned, if it is.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// use bpfmaps::Map;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// // A fresh bpffs to pin into (a program would use a directory under /sys/fs/bpf).
+    /// let root = std::env::temp_dir().join(format!("bpfmaps-doc-pin-path-{}", std::process::id()));
+    /// std::fs::create_dir_all(&root).unwrap();
+    /// bpfmaps::pin::mount_bpffs(&root)?;
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pinning.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new().pin_root(&root))?;
+    /// let entry = loaded.entry("pinned_hash").unwrap();
+    /// let path = root.join("pinned_hash");
+    /// assert_eq!(entry.pin_path(), Some(path.as_path()));
+    /// assert_eq!(Map::from_pin(&path)?.id(), entry.map().as_map().id());
+    /// assert_eq!(loaded.entry("not_pinned").unwrap().pin_path(), None);
+    /// # bpfmaps::pin::unmount(&root)?;
+    /// # std::fs::remove_dir(&root).unwrap();
+    /// # Ok(()) }
+    /// ```
     pub fn pin_path(&self) -> Option<&Path> {
         self.pin_path.as_deref()
     }
     /// Whether it was found (pinned, or in a kept slot) rather than created.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// // Nothing is pinned, so a load finds nothing to reuse: every map is created. (The
+    /// // example of `Origin` shows a second load that reuses pinned maps.)
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// assert!(loaded.entries().iter().all(|e| !e.reused()));
+    /// # Ok(()) }
+    /// ```
     pub fn reused(&self) -> bool {
         self.origin != Origin::Created
     }
     /// Where it came from.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions, Origin};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// // Without a pin root nothing can be found pinned: every map is created by this load.
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// assert!(loaded.entries().iter().all(|e| e.origin() == Origin::Created));
+    /// # Ok(()) }
+    /// ```
     pub fn origin(&self) -> Origin {
         self.origin
     }
     /// Whether it was created with BTF key/value type ids.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// // `stats` is declared with `__type(key, …)` and `__type(value, …)`.
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// let stats = loaded.entry("stats").unwrap();
+    /// assert!(stats.with_btf());
+    /// assert_ne!(stats.map().as_map().info().btf_id(), 0);
+    /// let plain = load(&object, &LoadOptions::new().without_btf())?;
+    /// assert!(!plain.entry("stats").unwrap().with_btf());
+    /// # Ok(()) }
+    /// ```
     pub fn with_btf(&self) -> bool {
         self.with_btf
     }
     /// The declared slots this load filled: `(slot, inner map name)`.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sparse_values.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// let filled = loaded.entry("sparse_outer").unwrap().filled_slots();
+    /// let filled: Vec<(u32, &str)> = filled.iter().map(|(slot, name)| (*slot, name.as_str())).collect();
+    /// assert_eq!(filled, [(1, "a"), (5, "b"), (7, "c")]);
+    /// assert!(loaded.entry("a").unwrap().filled_slots().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn filled_slots(&self) -> &[(u32, String)] {
         &self.filled
     }
 }
 
 /// The maps of a loaded object, by name, in the object's order.
+///
+/// ```
+/// use bpfmaps::elf::BpfObject;
+/// use bpfmaps::loader::{load, LoadOptions};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hash_of_maps.bpf.o"))?;
+/// let loaded = load(&object, &LoadOptions::new())?;
+/// assert_eq!(loaded.entries().len(), object.maps().len());
+/// // A hash of maps with 4-byte keys: slot 7 is key 7.
+/// let outer = loaded.outer("outer_hash").unwrap();
+/// assert_eq!(outer.lookup(&7u32)?, Some(loaded.map("y").unwrap().id()));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct LoadedObject {
     entries: Vec<LoadedEntry>,
@@ -172,18 +395,72 @@ pub struct LoadedObject {
 
 impl LoadedObject {
     /// Every map, in the object's order.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// // The outer map comes first in this object, before the inner maps it names.
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/outer_first.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// let names: Vec<&str> = loaded.entries().iter().map(|e| e.name()).collect();
+    /// assert_eq!(names, ["outer_map", "first_in_a", "first_in_b"]);
+    /// # Ok(()) }
+    /// ```
     pub fn entries(&self) -> &[LoadedEntry] {
         &self.entries
     }
     /// The entry of map `name`.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// assert_eq!(loaded.entry("outer").unwrap().filled_slots().len(), 3);
+    /// assert!(loaded.entry("in9").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn entry(&self, name: &str) -> Option<&LoadedEntry> {
         self.entries.iter().find(|e| e.name == name)
     }
     /// Map `name` (for an outer map, its underlying map).
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// use bpfmaps::MapType;
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// assert_eq!(loaded.map("in0").unwrap().value_size(), 8);
+    /// assert_eq!(loaded.map("outer").unwrap().map_type(), MapType::ARRAY_OF_MAPS);
+    /// assert!(loaded.map("in9").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn map(&self, name: &str) -> Option<&Map> {
         self.entry(name).map(|e| e.map.as_map())
     }
     /// Outer map `name`.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// assert!(loaded.outer("in0").is_none()); // a plain map
+    /// let outer = loaded.outer("outer").unwrap();
+    /// // It knows the object's inner template, and slot 3 is free for a map made from it.
+    /// assert_eq!(outer.template().unwrap().max_entries(), 8);
+    /// outer.insert(&3u32, &outer.new_inner("in3")?)?;
+    /// # Ok(()) }
+    /// ```
     pub fn outer(&self, name: &str) -> Option<&OuterMap> {
         match &self.entry(name)?.map {
             LoadedMap::Outer(outer) => Some(outer),
@@ -191,15 +468,54 @@ impl LoadedObject {
         }
     }
     /// Takes map `name` out of the result.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let mut loaded = load(&object, &LoadOptions::new())?;
+    /// let in0 = loaded.take("in0").unwrap();
+    /// assert!(loaded.map("in0").is_none() && loaded.take("in0").is_none());
+    /// // Taken out of the result, not out of its slot.
+    /// assert_eq!(loaded.outer("outer").unwrap().lookup(&0u32)?, Some(in0.as_map().id()));
+    /// # Ok(()) }
+    /// ```
     pub fn take(&mut self, name: &str) -> Option<LoadedMap> {
         let i = self.entries.iter().position(|e| e.name == name)?;
         Some(self.entries.remove(i).map)
     }
     /// Gives up the result, returning its entries.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let entries = load(&object, &LoadOptions::new())?.into_entries();
+    /// let names: Vec<&str> = entries.iter().map(|e| e.name()).collect();
+    /// assert_eq!(names, ["in0", "in1", "in2", "outer"]);
+    /// # Ok(()) }
+    /// ```
     pub fn into_entries(self) -> Vec<LoadedEntry> {
         self.entries
     }
     /// What became of the object's BTF.
+    ///
+    /// ```
+    /// use bpfmaps::elf::BpfObject;
+    /// use bpfmaps::loader::{load, BtfStatus, LoadOptions};
+    /// # fn main() -> Result<(), bpfmaps::Error> {
+    /// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+    /// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dense_values.bpf.o"))?;
+    /// let loaded = load(&object, &LoadOptions::new())?;
+    /// assert_eq!(*loaded.btf_status(), BtfStatus::Loaded);
+    /// let without = load(&object, &LoadOptions::new().without_btf())?;
+    /// assert_eq!(*without.btf_status(), BtfStatus::Disabled);
+    /// # Ok(()) }
+    /// ```
     pub fn btf_status(&self) -> &BtfStatus {
         &self.btf
     }
@@ -208,6 +524,23 @@ impl LoadedObject {
 /// Checks an object's maps as [`load`] would before touching the kernel, without creating
 /// anything (a caller's template map is asked about, nothing more). The byte order and the pin
 /// root are not checked: they concern the host, not the object.
+///
+/// ```
+/// use bpfmaps::elf::{BpfObject, ObjectError, Rule};
+/// use bpfmaps::loader::{check, LoadOptions};
+/// use bpfmaps::{Error, MapType};
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// // No kernel, no privilege needed.
+/// check(&BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed_devmap.bpf.o"))?, &LoadOptions::new())?;
+/// let bad = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/refuse_values_on_plain.bpf.o"))?;
+/// let err = check(&bad, &LoadOptions::new()).unwrap_err();
+/// assert!(matches!(
+///     &err,
+///     Error::Object(ObjectError::Rule { map, rule: Rule::ValuesOnPlain(MapType::HASH) })
+///         if map == "plain_with_values"
+/// ), "{err}");
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 ///
@@ -225,6 +558,25 @@ fn no_pin_root(map: &str) -> Error {
 }
 
 /// Loads the maps of `object` (see the module documentation for the order and guarantees).
+///
+/// ```
+/// use bpfmaps::elf::{BpfObject, ObjectError, Rule};
+/// use bpfmaps::loader::{load, LoadOptions};
+/// use bpfmaps::Error;
+/// # fn main() -> Result<(), bpfmaps::Error> {
+/// # if bpfmaps::probe::doctest_skip() { return Ok(()) }
+/// let object = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hash_of_maps.bpf.o"))?;
+/// let loaded = load(&object, &LoadOptions::new())?;
+/// let outer = loaded.outer("outer_hash").unwrap();
+/// assert_eq!(outer.lookup(&3u32)?, Some(loaded.map("x").unwrap().id()));
+/// // Refused before any syscall: `legacy_outer` has no inner template in the object.
+/// let legacy = BpfObject::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy_libbpf.bpf.o"))?;
+/// assert!(matches!(
+///     load(&legacy, &LoadOptions::new()),
+///     Err(Error::Object(ObjectError::Rule { rule: Rule::NoTemplate, .. }))
+/// ));
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 ///
