@@ -24,6 +24,22 @@ pub enum Endian {
 
 impl Endian {
     /// The byte order of the machine this code runs on.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, Endian};
+    /// # let mut blob = 0xeb9f_u16.to_ne_bytes().to_vec();
+    /// # blob.extend_from_slice(&[1, 0]);
+    /// # for w in [24u32, 0, 0, 0, 1] {
+    /// #     blob.extend_from_slice(&w.to_ne_bytes());
+    /// # }
+    /// # blob.push(0);
+    /// // `blob`: a header with no types, written with `to_ne_bytes`.
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.endian(), Endian::host());
+    /// // So the kernel can load it.
+    /// assert!(btf.to_kernel_bytes(&|_, _| None, &|_| None).is_ok());
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub const fn host() -> Endian {
         if cfg!(target_endian = "big") {
             Endian::Big
@@ -33,6 +49,15 @@ impl Endian {
     }
 
     /// The byte order in which the two bytes `magic` read as `0xeb9f`, if any.
+    ///
+    /// ```
+    /// use bpfmaps::btf::Endian;
+    /// assert_eq!(Endian::from_magic(0xeb9f_u16.to_le_bytes()), Some(Endian::Little));
+    /// assert_eq!(Endian::from_magic(0xeb9f_u16.to_be_bytes()), Some(Endian::Big));
+    /// assert_eq!(Endian::from_magic(0xeb9f_u16.to_ne_bytes()), Some(Endian::host()));
+    /// // An ELF file is not BTF.
+    /// assert_eq!(Endian::from_magic(*b"\x7fE"), None);
+    /// ```
     pub const fn from_magic(magic: [u8; 2]) -> Option<Endian> {
         match u16::from_le_bytes(magic) {
             super::header::MAGIC => Some(Endian::Little),

@@ -59,22 +59,80 @@ impl BtfError {
     }
 
     /// What went wrong.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, BtfErrorKind};
+    /// // A header cut short after 10 of its 24 bytes.
+    /// let err = Btf::parse(&[0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0]).unwrap_err();
+    /// assert!(matches!(err.kind(), BtfErrorKind::Truncated { what: "header", .. }));
+    /// ```
     pub fn kind(&self) -> &BtfErrorKind {
         &self.kind
     }
 
     /// Byte offset from the start of the BTF blob (its header) where the problem is.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, BtfErrorKind};
+    /// let mut blob = [0u8; 24];
+    /// blob[..4].copy_from_slice(&[0x9f, 0xeb, 2, 0]); // version 2
+    /// let err = Btf::parse(&blob).unwrap_err();
+    /// assert_eq!(err.kind(), &BtfErrorKind::UnsupportedVersion { version: 2 });
+    /// assert_eq!(err.offset(), 2); // the version byte
+    /// ```
     pub fn offset(&self) -> usize {
         self.offset
     }
 
     /// The type at fault, if the problem is in one type.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[0, 2 << 24, 5], b"\0");
+    /// // `blob`: type 1 is a pointer to type 5, which does not exist.
+    /// let err = Btf::parse(&blob).unwrap_err();
+    /// assert_eq!(err.type_id(), Some(TypeId::new(1)));
+    /// assert_eq!(err.offset(), 24); // type 1's record, right after the header
+    /// assert!(err.to_string().starts_with("type 1 (PTR): target refers to type 5"));
+    /// ```
     pub fn type_id(&self) -> Option<TypeId> {
         self.type_id
     }
 }
 
 /// The kinds of [`BtfError`]; each one's `Display` is the part of the message after the type.
+///
+/// ```
+/// use bpfmaps::btf::{Btf, BtfErrorKind, TypeId};
+/// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+/// #     let len = 4 * types.len() as u32;
+/// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+/// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+/// #         b.extend_from_slice(&w.to_le_bytes());
+/// #     }
+/// #     b.extend_from_slice(strings);
+/// #     b
+/// # }
+/// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+/// // `blob`: one type, `int` (see the module example).
+/// let btf = Btf::parse(&blob)?;
+/// let err = btf.type_by_id(TypeId::new(7)).unwrap_err();
+/// match err.kind() {
+///     BtfErrorKind::NoSuchType { id, count } => assert_eq!((*id, *count), (7, 2)),
+///     other => panic!("another error: {other}"),
+/// }
+/// assert_eq!(err.kind().to_string(), "no type 7: there are only 2 types");
+/// # Ok::<(), bpfmaps::btf::BtfError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BtfErrorKind {

@@ -6,10 +6,74 @@ use super::{Btf, Endian, Type};
 
 /// For [`Btf::to_kernel_bytes`]: given a DATASEC's name and a VAR's name, the VAR's `(offset,
 /// size)` in that section — from the ELF symbol table — or `None` to leave the entry as it is.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use bpfmaps::btf::{Btf, VarPlacement};
+/// # fn blob() -> Vec<u8> {
+/// #     // int; VAR "m" of type int; DATASEC ".maps" { m } — in host byte order.
+/// #     let types: [u32; 14] = [
+/// #         1, 1 << 24, 4, (1 << 24) | 32,   // [1] INT "int"
+/// #         5, 14 << 24, 1, 1,               // [2] VAR "m": int, global
+/// #         7, (15 << 24) | 1, 0, 2, 0, 0,   // [3] DATASEC ".maps", entry: type 2
+/// #     ];
+/// #     let strings = b"\0int\0m\0.maps\0";
+/// #     let mut b = Vec::new();
+/// #     b.extend_from_slice(&0xeb9f_u16.to_ne_bytes());
+/// #     b.extend_from_slice(&[1, 0]);
+/// #     for w in [24u32, 0, 56, 56, strings.len() as u32] { b.extend_from_slice(&w.to_ne_bytes()); }
+/// #     for w in types { b.extend_from_slice(&w.to_ne_bytes()); }
+/// #     b.extend_from_slice(strings);
+/// #     b
+/// # }
+/// let blob = blob(); // `.maps` holds one VAR, `m`, with the offset and size 0 clang leaves
+/// let btf = Btf::parse(&blob)?;
+/// // Where the symbol table puts the variables of `.maps`.
+/// let symbols = HashMap::from([("m", (0u32, 32u32))]);
+/// let place: &VarPlacement<'_> = &|sec, var| match sec {
+///     ".maps" => symbols.get(var).copied(),
+///     _ => None,
+/// };
+/// let fixed = btf.to_kernel_bytes(place, &|_| None)?;
+/// let fixed = Btf::parse(&fixed)?;
+/// let (_, maps) = fixed.datasec(".maps").unwrap();
+/// assert_eq!((maps.entries[0].offset, maps.entries[0].size), (0, 32));
+/// assert_eq!(maps.size, 0); // no section size given: left as it was
+/// # Ok::<(), bpfmaps::btf::BtfError>(())
+/// ```
 pub type VarPlacement<'a> = dyn Fn(&str, &str) -> Option<(u32, u32)> + 'a;
 
 /// For [`Btf::to_kernel_bytes`]: given a DATASEC's name, the size of the ELF section — or
 /// `None` to leave the DATASEC's size as it is.
+///
+/// ```
+/// use bpfmaps::btf::{Btf, SectionSize};
+/// # fn blob() -> Vec<u8> {
+/// #     // int; VAR "m" of type int; DATASEC ".maps" { m } — in host byte order.
+/// #     let types: [u32; 14] = [
+/// #         1, 1 << 24, 4, (1 << 24) | 32,   // [1] INT "int"
+/// #         5, 14 << 24, 1, 1,               // [2] VAR "m": int, global
+/// #         7, (15 << 24) | 1, 0, 2, 0, 0,   // [3] DATASEC ".maps", entry: type 2
+/// #     ];
+/// #     let strings = b"\0int\0m\0.maps\0";
+/// #     let mut b = Vec::new();
+/// #     b.extend_from_slice(&0xeb9f_u16.to_ne_bytes());
+/// #     b.extend_from_slice(&[1, 0]);
+/// #     for w in [24u32, 0, 56, 56, strings.len() as u32] { b.extend_from_slice(&w.to_ne_bytes()); }
+/// #     for w in types { b.extend_from_slice(&w.to_ne_bytes()); }
+/// #     b.extend_from_slice(strings);
+/// #     b
+/// # }
+/// let blob = blob(); // `.maps` holds one VAR, `m`, with the offset and size 0 clang leaves
+/// let btf = Btf::parse(&blob)?;
+/// let sizes: &SectionSize<'_> = &|sec| (sec == ".maps").then_some(32);
+/// let fixed = btf.to_kernel_bytes(&|_, _| None, sizes)?;
+/// let fixed = Btf::parse(&fixed)?;
+/// let (_, maps) = fixed.datasec(".maps").unwrap();
+/// assert_eq!(maps.size, 32);
+/// assert_eq!(maps.entries[0].size, 0); // no placement given: left as it was
+/// # Ok::<(), bpfmaps::btf::BtfError>(())
+/// ```
 pub type SectionSize<'a> = dyn Fn(&str) -> Option<u32> + 'a;
 
 impl Btf<'_> {

@@ -17,6 +17,27 @@ pub(crate) const HEADER_LEN: usize = 24;
 ///
 /// The section offsets count from the end of the header (`hdr_len`), not from the start of the
 /// blob; [`Header::type_range`] and [`Header::str_range`] give them from the start.
+///
+/// ```
+/// use bpfmaps::btf::Btf;
+/// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+/// #     let len = 4 * types.len() as u32;
+/// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+/// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+/// #         b.extend_from_slice(&w.to_le_bytes());
+/// #     }
+/// #     b.extend_from_slice(strings);
+/// #     b
+/// # }
+/// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+/// // `blob`: one type, `int` (16 bytes), and the strings "" and "int" (5 bytes).
+/// let btf = Btf::parse(&blob)?;
+/// let header = *btf.header();
+/// assert_eq!((header.version, header.flags, header.hdr_len), (1, 0, 24));
+/// assert_eq!((header.type_off, header.type_len), (0, 16));
+/// assert_eq!((header.str_off, header.str_len), (16, 5));
+/// # Ok::<(), bpfmaps::btf::BtfError>(())
+/// ```
 #[doc(alias = "btf_header")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -122,6 +143,26 @@ impl Header {
 
     /// The type section, as a range of byte offsets from the start of the blob.
     ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int`, whose record is 16 bytes.
+    /// let btf = Btf::parse(&blob)?;
+    /// let types = btf.header().type_range();
+    /// assert_eq!(types, 24..40); // after the 24-byte header
+    /// assert_eq!(btf.type_offset(TypeId::new(1)), Some(types.start));
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
+    ///
     /// Only meaningful for a header that [`Btf::parse`](super::Btf::parse) accepted, which
     /// checked that the range lies inside the blob.
     pub fn type_range(&self) -> Range<usize> {
@@ -129,6 +170,26 @@ impl Header {
     }
 
     /// The string section, as a range of byte offsets from the start of the blob.
+    ///
+    /// ```
+    /// use bpfmaps::btf::Btf;
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int`, and the strings "" and "int".
+    /// let btf = Btf::parse(&blob)?;
+    /// let strings = btf.header().str_range();
+    /// assert_eq!(strings, 40..45); // after the header and the type section
+    /// assert_eq!(&btf.data()[strings], b"\0int\0");
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     ///
     /// Only meaningful for a header that [`Btf::parse`](super::Btf::parse) accepted.
     pub fn str_range(&self) -> Range<usize> {

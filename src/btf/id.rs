@@ -24,11 +24,53 @@ impl TypeId {
     pub const VOID: TypeId = TypeId(0);
 
     /// The type id `id`.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, Kind, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int` (see the module example).
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.type_by_id(TypeId::new(1))?.kind(), Kind::Int);
+    /// assert!(btf.type_by_id(TypeId::new(2)).is_err()); // only void and int
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub const fn new(id: u32) -> TypeId {
         TypeId(id)
     }
 
     /// The id as a number.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, Kind};
+    /// use bpfmaps::{MapSpec, MapType};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int` (see the module example).
+    /// let btf = Btf::parse(&blob)?;
+    /// let int = btf.find_by_name(Kind::Int, "int").unwrap();
+    /// assert_eq!(int.get(), 1);
+    /// // The number is what the kernel takes, as a map's key and value type ids:
+    /// let spec = MapSpec::new(MapType::HASH, 4, 4, 8).with_btf_type_ids(int.get(), int.get());
+    /// assert_eq!(spec.btf_type_ids(), (1, 1));
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub const fn get(self) -> u32 {
         self.0
     }

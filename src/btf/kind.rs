@@ -87,6 +87,14 @@ impl Kind {
     ];
 
     /// The kind whose `BTF_KIND_*` number is `number`, if this crate knows it.
+    ///
+    /// ```
+    /// use bpfmaps::btf::Kind;
+    /// // A type record's `info`: kind_flag, kind STRUCT, 2 members.
+    /// let info: u32 = 1 << 31 | 4 << 24 | 2;
+    /// assert_eq!(Kind::from_number((info >> 24) & 0x1f), Some(Kind::Struct));
+    /// assert_eq!(Kind::from_number(20), None); // past ENUM64
+    /// ```
     pub const fn from_number(number: u32) -> Option<Kind> {
         if number < Kind::ALL.len() as u32 {
             Some(Kind::ALL[number as usize])
@@ -96,11 +104,24 @@ impl Kind {
     }
 
     /// The `BTF_KIND_*` number.
+    ///
+    /// ```
+    /// use bpfmaps::btf::Kind;
+    /// assert_eq!(Kind::Datasec.number(), 15);
+    /// // `ALL` is in number order.
+    /// assert!(Kind::ALL.iter().enumerate().all(|(i, k)| k.number() as usize == i));
+    /// ```
     pub const fn number(self) -> u32 {
         self as u32
     }
 
     /// The kernel's name, as `bpftool btf dump` prints it: `"STRUCT"`, `"FUNC_PROTO"`, …
+    ///
+    /// ```
+    /// use bpfmaps::btf::Kind;
+    /// assert_eq!(Kind::FuncProto.name(), "FUNC_PROTO");
+    /// assert_eq!(Kind::TypeTag.to_string(), Kind::TypeTag.name());
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             Kind::Void => "VOID",

@@ -72,6 +72,26 @@ use types::Field;
 
 /// How many typedefs, modifiers and array elements [`Btf::resolve`] and [`Btf::size_of`]
 /// follow before calling it a loop: the kernel's `MAX_RESOLVE_DEPTH`.
+///
+/// ```
+/// use bpfmaps::btf::{Btf, BtfErrorKind, TypeId, MAX_RESOLVE_DEPTH};
+/// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+/// #     let len = 4 * types.len() as u32;
+/// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+/// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+/// #         b.extend_from_slice(&w.to_le_bytes());
+/// #     }
+/// #     b.extend_from_slice(strings);
+/// #     b
+/// # }
+/// # let blob = blob(&[1, 8 << 24, 1], b"\0loop_t\0");
+/// // `blob`: `typedef loop_t loop_t;`: type 1 names itself, as hostile BTF may.
+/// let btf = Btf::parse(&blob)?;
+/// let err = btf.resolve(TypeId::new(1)).unwrap_err();
+/// assert_eq!(err.kind(), &BtfErrorKind::TooDeep { max: MAX_RESOLVE_DEPTH });
+/// assert!(btf.size_of(TypeId::new(1)).is_err());
+/// # Ok::<(), bpfmaps::btf::BtfError>(())
+/// ```
 pub const MAX_RESOLVE_DEPTH: u32 = 32;
 
 /// Parsed BTF, borrowing the blob it was parsed from.
@@ -115,6 +135,27 @@ impl<'data> Btf<'data> {
     ///
     /// The magic `0xeb9f`, read in either byte order, decides the byte order of the rest.
     ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, BtfErrorKind};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int` (see the module example).
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.len(), 2);
+    /// // One byte short, the string section runs past the end.
+    /// let err = Btf::parse(&blob[..blob.len() - 1]).unwrap_err();
+    /// assert!(matches!(err.kind(), BtfErrorKind::SectionOutOfBounds { section: "string", .. }));
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
+    ///
     /// # Errors
     /// A [`BtfError`] naming the offset, and the type id where there is one, for: a bad magic
     /// or version; a header or section that does not fit in `data`, or a type section that
@@ -153,31 +194,140 @@ impl<'data> Btf<'data> {
     }
 
     /// The blob's byte order, from its magic.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, Endian};
+    /// // An empty BTF (a header and the empty string), written big-endian.
+    /// let mut be = vec![0xeb, 0x9f, 1, 0];
+    /// for word in [24u32, 0, 0, 0, 1] {
+    ///     be.extend_from_slice(&word.to_be_bytes());
+    /// }
+    /// be.push(0);
+    /// assert_eq!(Btf::parse(&be)?.endian(), Endian::Big);
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn endian(&self) -> Endian {
         self.endian
     }
 
     /// The blob's header.
+    ///
+    /// ```
+    /// use bpfmaps::btf::Btf;
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int` (16 bytes), and the strings "" and "int" (5 bytes).
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.header().type_len, 16);
+    /// assert_eq!(btf.header().str_len, 5);
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn header(&self) -> &Header {
         &self.header
     }
 
     /// The whole blob, as passed to [`parse`](Self::parse).
+    ///
+    /// ```
+    /// use bpfmaps::btf::Btf;
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int` (see the module example).
+    /// let btf = Btf::parse(&blob)?;
+    /// // Borrowed, not copied.
+    /// assert!(std::ptr::eq(btf.data(), blob.as_slice()));
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn data(&self) -> &'data [u8] {
         self.data
     }
 
     /// The number of types, counting void (type 0): valid ids are `0..len()`.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32, 0, 10 << 24, 1], b"\0int\0");
+    /// // `blob`: `int` and `const int`.
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.len(), 3);
+    /// assert!(btf.type_by_id(TypeId::new(2)).is_ok());
+    /// assert!(btf.type_by_id(TypeId::new(3)).is_err());
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.types.len()
     }
 
     /// Always `false`: there is always type 0, void.
+    ///
+    /// ```
+    /// use bpfmaps::btf::Btf;
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[], b"\0");
+    /// // `blob`: a header, no types, and the empty string.
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.len(), 1); // void
+    /// assert!(!btf.is_empty());
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.types.is_empty()
     }
 
     /// The type with id `id`.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, Type, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int` (see the module example).
+    /// let btf = Btf::parse(&blob)?;
+    /// let Type::Int(int) = btf.type_by_id(TypeId::new(1))? else { unreachable!() };
+    /// assert_eq!((int.name, int.size), ("int", 4));
+    /// assert_eq!(btf.type_by_id(TypeId::VOID)?, &Type::Void);
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     ///
     /// # Errors
     /// [`BtfErrorKind::NoSuchType`] if `id` is not below [`len`](Self::len). Ids taken from
@@ -193,6 +343,25 @@ impl<'data> Btf<'data> {
     }
 
     /// Every type with its id, void first.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, Kind};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32, 0, 10 << 24, 1], b"\0int\0");
+    /// // `blob`: `int` and `const int`.
+    /// let btf = Btf::parse(&blob)?;
+    /// let kinds: Vec<(u32, Kind)> = btf.types().map(|(id, ty)| (id.get(), ty.kind())).collect();
+    /// assert_eq!(kinds, [(0, Kind::Void), (1, Kind::Int), (2, Kind::Const)]);
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn types(&self) -> impl ExactSizeIterator<Item = (TypeId, &Type<'data>)> + '_ {
         self.types.iter().enumerate().map(|(index, ty)| {
             // `parse` numbered every type with a u32, so this is the id it gave.
@@ -202,12 +371,54 @@ impl<'data> Btf<'data> {
 
     /// Offset in the blob of type `id`'s record (`struct btf_type`), or of the type section for
     /// void; `None` if there is no such type.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32, 0, 10 << 24, 1], b"\0int\0");
+    /// // `blob`: `int` and `const int`, after the 24-byte header.
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.type_offset(TypeId::VOID), Some(24)); // the type section
+    /// assert_eq!(btf.type_offset(TypeId::new(1)), Some(24));
+    /// assert_eq!(btf.type_offset(TypeId::new(2)), Some(40)); // after int's 16 bytes
+    /// assert_eq!(btf.type_offset(TypeId::new(3)), None);
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn type_offset(&self, id: TypeId) -> Option<usize> {
         self.offsets.get(id.index()).copied()
     }
 
     /// The NUL-terminated string at `offset` in the string section; offset 0 is the empty
     /// name.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, BtfErrorKind};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32], b"\0int\0");
+    /// // `blob`: one type, `int`; the strings are "" and "int".
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.name_at(0)?, "");
+    /// assert_eq!(btf.name_at(1)?, "int");
+    /// let err = btf.name_at(99).unwrap_err();
+    /// assert!(matches!(err.kind(), BtfErrorKind::NameOutOfRange { name_off: 99, .. }));
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     ///
     /// # Errors
     /// [`BtfErrorKind::NameOutOfRange`], [`BtfErrorKind::NameNotTerminated`] or
@@ -219,6 +430,27 @@ impl<'data> Btf<'data> {
 
     /// The type `id` names, after skipping TYPEDEF, VOLATILE, CONST, RESTRICT and TYPE_TAG,
     /// with its id.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32, 0, 10 << 24, 1, 5, 8 << 24, 2, 0, 2 << 24, 3], b"\0int\0cint\0");
+    /// // `blob`: [1] `int`, [2] `const int`, [3] `typedef const int cint`, [4] `cint *`.
+    /// let btf = Btf::parse(&blob)?;
+    /// let (id, ty) = btf.resolve(TypeId::new(3))?;
+    /// assert_eq!((id, ty.name()), (TypeId::new(1), "int"));
+    /// // A pointer is a type of its own, not looked through.
+    /// assert_eq!(btf.resolve(TypeId::new(4))?.0, TypeId::new(4));
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     ///
     /// # Errors
     /// [`BtfErrorKind::NoSuchType`] for an `id` out of range; [`BtfErrorKind::TooDeep`] after
@@ -244,6 +476,27 @@ impl<'data> Btf<'data> {
     /// UNION, ENUM, ENUM64, FLOAT and DATASEC give their `size`, PTR is 8, an ARRAY is its
     /// element's size times `nelems`, and TYPEDEF, VOLATILE, CONST, RESTRICT and TYPE_TAG are
     /// looked through.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, BtfErrorKind, Kind, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32, 0, 3 << 24, 0, 1, 1, 3, 5, 8 << 24, 2, 0, 2 << 24, 3], b"\0int\0triple\0");
+    /// // `blob`: [1] `int`, [2] `int[3]`, [3] `typedef int triple[3]`, [4] `triple *`.
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.size_of(TypeId::new(3))?, 12);
+    /// assert_eq!(btf.size_of(TypeId::new(4))?, 8);
+    /// let err = btf.size_of(TypeId::VOID).unwrap_err();
+    /// assert!(matches!(err.kind(), BtfErrorKind::NoSize { kind: Kind::Void, .. }));
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     ///
     /// # Errors
     /// [`BtfErrorKind::NoSize`] for void, FUNC, FUNC_PROTO, FWD, VAR and DECL_TAG;
@@ -317,6 +570,26 @@ impl<'data> Btf<'data> {
     ///
     /// A linear search: fine for the few lookups a loader makes; index the types yourself for
     /// many.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, Kind, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 4 << 24, 0, 1, 8 << 24, 1], b"\0pair\0");
+    /// // `blob`: `typedef struct pair pair;`, an empty struct and a typedef of one name.
+    /// let btf = Btf::parse(&blob)?;
+    /// assert_eq!(btf.find_by_name(Kind::Struct, "pair"), Some(TypeId::new(1)));
+    /// assert_eq!(btf.find_by_name(Kind::Typedef, "pair"), Some(TypeId::new(2)));
+    /// assert_eq!(btf.find_by_name(Kind::Union, "pair"), None);
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn find_by_name(&self, kind: Kind, name: &str) -> Option<TypeId> {
         self.types()
             .find(|(_, ty)| ty.kind() == kind && ty.name() == name)
@@ -324,6 +597,27 @@ impl<'data> Btf<'data> {
     }
 
     /// The DATASEC named `name` (`".maps"`, `".data"`, …), with its id.
+    ///
+    /// ```
+    /// use bpfmaps::btf::{Btf, TypeId};
+    /// # fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    /// #     let len = 4 * types.len() as u32;
+    /// #     let mut b = vec![0x9f, 0xeb, 1, 0];
+    /// #     for w in [24, 0, len, len, strings.len() as u32].iter().chain(types) {
+    /// #         b.extend_from_slice(&w.to_le_bytes());
+    /// #     }
+    /// #     b.extend_from_slice(strings);
+    /// #     b
+    /// # }
+    /// # let blob = blob(&[1, 1 << 24, 4, 1 << 24 | 32, 5, 14 << 24, 1, 1, 11, 15 << 24 | 1, 4, 2, 0, 4], b"\0int\0count\0.data\0");
+    /// // `blob`: `int count;` in `.data`: [1] `int`, [2] VAR `count`, [3] DATASEC `.data`.
+    /// let btf = Btf::parse(&blob)?;
+    /// let (id, data) = btf.datasec(".data").unwrap();
+    /// assert_eq!(id, TypeId::new(3));
+    /// assert_eq!(data.entries[0].type_id, TypeId::new(2));
+    /// assert!(btf.datasec(".bss").is_none());
+    /// # Ok::<(), bpfmaps::btf::BtfError>(())
+    /// ```
     pub fn datasec(&self, name: &str) -> Option<(TypeId, &Datasec<'data>)> {
         self.types().find_map(|(id, ty)| match ty {
             Type::Datasec(d) if d.name == name => Some((id, d)),
