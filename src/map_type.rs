@@ -227,7 +227,10 @@ impl MapType {
     }
 
     /// Whether this type is indexed by a `u32` that must be below `max_entries`, with every
-    /// index always present (array semantics: no insertion, no deletion of keys).
+    /// index a key (array semantics: the walk visits every index, none is inserted). In a
+    /// plain or per-CPU array every index also holds a value (zeroed until written, never
+    /// deleted); in the fd arrays (`PROG_ARRAY`, `PERF_EVENT_ARRAY`, `CGROUP_ARRAY`,
+    /// `ARRAY_OF_MAPS`) a delete empties the slot, and a lookup of an empty slot finds nothing.
     ///
     /// ```
     /// use bpfmaps::{Map, MapSpec, MapType};
