@@ -18,11 +18,12 @@ use crate::{Error, Result};
 /// let dir = std::env::temp_dir().join(format!("bpfmaps-doc-magic-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).expect("mount point");
 /// pin::mount_bpffs(&dir)?;
-/// // statfs(2) reports this magic for the new mount, which is how `is_bpffs` knows it.
-/// let path = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
-/// let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-/// assert_eq!(unsafe { libc::statfs(path.as_ptr(), &mut st) }, 0);
-/// assert_eq!(st.f_type as i64, pin::BPF_FS_MAGIC);
+/// // statfs(2) reports this magic for the new mount (here through coreutils' `stat -f`),
+/// // which is how `is_bpffs` knows it.
+/// let out = std::process::Command::new("stat").args(["-f", "-c", "%t"]).arg(&dir).output();
+/// let f_type = String::from_utf8(out.expect("stat -f").stdout).expect("hex");
+/// assert_eq!(i64::from_str_radix(f_type.trim(), 16), Ok(pin::BPF_FS_MAGIC));
+/// assert!(pin::is_bpffs(&dir)?);
 /// pin::unmount(&dir)?;
 /// # std::fs::remove_dir(&dir).expect("mount point removed");
 /// # Ok(()) }
