@@ -68,6 +68,23 @@ fn fill(map: &Map, entries: u32, salt: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// Measures `name` — a crate pass against a raw pass of `ops` operations each, [`ROUNDS`]
+/// rounds, nothing to prepare between passes — if the filter asks for it.
+fn measure_pair(
+    report: &mut Report,
+    name: &str,
+    ops: u64,
+    element_op: bool,
+    crate_pass: impl FnMut(usize) -> Result<(), String>,
+    raw_pass: impl FnMut(usize) -> Result<(), String>,
+) -> Result<(), String> {
+    if report.wants(name) {
+        let (c, r) = paired(ROUNDS, ops, |_| Ok(()), crate_pass, raw_pass)?;
+        report.pair(Pair::from_samples(name, &c, &r, element_op));
+    }
+    Ok(())
+}
+
 fn missing(k: u32) -> String {
     format!("key {k} is missing")
 }
@@ -91,89 +108,83 @@ fn hash_ops(report: &mut Report) -> Result<(), String> {
     let raw = RawMap::<u32, u64>::of(&map)?;
     let ops = u64::from(PASS);
 
-    if report.wants("hash_lookup") {
-        let (c, r) = paired(
-            ROUNDS,
-            ops,
-            |_| Ok(()),
-            |p| {
-                let mut sum = 0u64;
-                for k in chunk(p) {
-                    match map.get::<u32, u64>(&k) {
-                        Ok(Some(v)) => sum = sum.wrapping_add(v),
-                        Ok(None) => return Err(missing(k)),
-                        Err(e) => return Err(format!("get: {e}")),
-                    }
+    measure_pair(
+        report,
+        "hash_lookup",
+        ops,
+        true,
+        |p| {
+            let mut sum = 0u64;
+            for k in chunk(p) {
+                match map.get::<u32, u64>(&k) {
+                    Ok(Some(v)) => sum = sum.wrapping_add(v),
+                    Ok(None) => return Err(missing(k)),
+                    Err(e) => return Err(format!("get: {e}")),
                 }
-                black_box(sum);
-                Ok(())
-            },
-            |p| {
-                let mut sum = 0u64;
-                for k in chunk(p) {
-                    let mut v = 0u64;
-                    raw.lookup(&k, &mut v).map_err(errno("lookup"))?;
-                    sum = sum.wrapping_add(v);
-                }
-                black_box(sum);
-                Ok(())
-            },
-        )?;
-        report.pair(Pair::from_samples("hash_lookup", &c, &r, true));
-    }
-
-    if report.wants("hash_lookup_bytes") {
-        let (c, r) = paired(
-            ROUNDS,
-            ops,
-            |_| Ok(()),
-            |p| {
-                let mut value = [0u8; 8];
-                for k in chunk(p) {
-                    if !map
-                        .lookup(&k.to_ne_bytes(), &mut value)
-                        .map_err(ctx("lookup"))?
-                    {
-                        return Err(missing(k));
-                    }
-                    black_box(&value);
-                }
-                Ok(())
-            },
-            |p| {
+            }
+            black_box(sum);
+            Ok(())
+        },
+        |p| {
+            let mut sum = 0u64;
+            for k in chunk(p) {
                 let mut v = 0u64;
-                for k in chunk(p) {
-                    raw.lookup(&k, &mut v).map_err(errno("lookup"))?;
-                    black_box(&v);
-                }
-                Ok(())
-            },
-        )?;
-        report.pair(Pair::from_samples("hash_lookup_bytes", &c, &r, true));
-    }
+                raw.lookup(&k, &mut v).map_err(errno("lookup"))?;
+                sum = sum.wrapping_add(v);
+            }
+            black_box(sum);
+            Ok(())
+        },
+    )?;
 
-    if report.wants("hash_update") {
-        let (c, r) = paired(
-            ROUNDS,
-            ops,
-            |_| Ok(()),
-            |p| {
-                for k in chunk(p) {
-                    map.put(&k, &(u64::from(k) * 3), UpdateFlags::ANY)
-                        .map_err(ctx("put"))?;
+    measure_pair(
+        report,
+        "hash_lookup_bytes",
+        ops,
+        true,
+        |p| {
+            let mut value = [0u8; 8];
+            for k in chunk(p) {
+                if !map
+                    .lookup(&k.to_ne_bytes(), &mut value)
+                    .map_err(ctx("lookup"))?
+                {
+                    return Err(missing(k));
                 }
-                Ok(())
-            },
-            |p| {
-                for k in chunk(p) {
-                    raw.update(&k, &(u64::from(k) * 3), ANY)
-                        .map_err(errno("update"))?;
-                }
-                Ok(())
-            },
-        )?;
-        report.pair(Pair::from_samples("hash_update", &c, &r, true));
-    }
+                black_box(&value);
+            }
+            Ok(())
+        },
+        |p| {
+            let mut v = 0u64;
+            for k in chunk(p) {
+                raw.lookup(&k, &mut v).map_err(errno("lookup"))?;
+                black_box(&v);
+            }
+            Ok(())
+        },
+    )?;
+
+    measure_pair(
+        report,
+        "hash_update",
+        ops,
+        true,
+        |p| {
+            for k in chunk(p) {
+                map.put(&k, &(u64::from(k) * 3), UpdateFlags::ANY)
+                    .map_err(ctx("put"))?;
+            }
+            Ok(())
+        },
+        |p| {
+            for k in chunk(p) {
+                raw.update(&k, &(u64::from(k) * 3), ANY)
+                    .map_err(errno("update"))?;
+            }
+            Ok(())
+        },
+    )?;
 
     if report.wants("hash_delete") {
         // Each pass deletes its chunk; the chunk is put back (untimed, one batch) before it.
@@ -646,23 +657,21 @@ fn outer_ops(report: &mut Report) -> Result<(), String> {
         }
         Ok(())
     };
-    if report.wants("open_fd_by_id") {
-        let (c, r) = paired(
-            ROUNDS,
-            O as u64,
-            |_| Ok(()),
-            |_| {
-                for i in 0..O {
-                    let fd = Map::fd_from_id(ids[i % 16], OpenFlags::READ_WRITE)
-                        .map_err(ctx("fd_from_id"))?;
-                    black_box(&fd);
-                }
-                Ok(())
-            },
-            raw_open,
-        )?;
-        report.pair(Pair::from_samples("open_fd_by_id", &c, &r, false));
-    }
+    measure_pair(
+        report,
+        "open_fd_by_id",
+        O as u64,
+        false,
+        |_| {
+            for i in 0..O {
+                let fd = Map::fd_from_id(ids[i % 16], OpenFlags::READ_WRITE)
+                    .map_err(ctx("fd_from_id"))?;
+                black_box(&fd);
+            }
+            Ok(())
+        },
+        raw_open,
+    )?;
     if report.wants("open_by_id") {
         let (c, r) = paired(ROUNDS, O as u64, |_| Ok(()), from_id, raw_open_and_info)?;
         report.pair(Pair::from_samples("open_by_id", &c, &r, false));
@@ -681,36 +690,34 @@ fn outer_ops(report: &mut Report) -> Result<(), String> {
         );
     }
 
-    if report.wants("outer_get") {
-        let (c, r) = paired(
-            ROUNDS,
-            O as u64,
-            |_| Ok(()),
-            |_| {
-                for i in 0..O {
-                    let map = outer.get(&((i % 16) as u32)).map_err(ctx("outer get"))?;
-                    if map.is_none() {
-                        return Err(format!("slot {} is empty", i % 16));
-                    }
-                    black_box(&map);
+    measure_pair(
+        report,
+        "outer_get",
+        O as u64,
+        false,
+        |_| {
+            for i in 0..O {
+                let map = outer.get(&((i % 16) as u32)).map_err(ctx("outer get"))?;
+                if map.is_none() {
+                    return Err(format!("slot {} is empty", i % 16));
                 }
-                Ok(())
-            },
-            |_| {
-                let mut info = raw::MapInfoBuf::default();
-                for i in 0..O {
-                    let mut id = 0u32;
-                    raw.lookup(&((i % 16) as u32), &mut id)
-                        .map_err(errno("outer lookup"))?;
-                    let fd = raw::open_by_id(id).map_err(errno("fd_by_id"))?;
-                    raw::info(fd.as_fd(), &mut info).map_err(errno("info"))?;
-                    black_box((&fd, info[..5].iter().fold(0, |a, w| a ^ w)));
-                }
-                Ok(())
-            },
-        )?;
-        report.pair(Pair::from_samples("outer_get", &c, &r, false));
-    }
+                black_box(&map);
+            }
+            Ok(())
+        },
+        |_| {
+            let mut info = raw::MapInfoBuf::default();
+            for i in 0..O {
+                let mut id = 0u32;
+                raw.lookup(&((i % 16) as u32), &mut id)
+                    .map_err(errno("outer lookup"))?;
+                let fd = raw::open_by_id(id).map_err(errno("fd_by_id"))?;
+                raw::info(fd.as_fd(), &mut info).map_err(errno("info"))?;
+                black_box((&fd, info[..5].iter().fold(0, |a, w| a ^ w)));
+            }
+            Ok(())
+        },
+    )?;
 
     outer.remove_batch(&slots).map_err(ctx("remove_batch"))?;
     drop(inners);

@@ -100,25 +100,6 @@ const VALID: &[&str] = &[
     "inner_types.bpf.o",
 ];
 
-const REFUSED: &[&str] = &[
-    "refuse_hash_slot_key.bpf.o",
-    "refuse_inner_map_flag_on_hash.bpf.o",
-    "refuse_inner_mismatch_entries.bpf.o",
-    "refuse_inner_mismatch_flags.bpf.o",
-    "refuse_inner_mismatch_key.bpf.o",
-    "refuse_inner_mismatch_type.bpf.o",
-    "refuse_inner_mismatch_value.bpf.o",
-    "refuse_nested.bpf.o",
-    "refuse_no_inner.bpf.o",
-    "refuse_outer_value_size.bpf.o",
-    "refuse_pinned_inner.bpf.o",
-    "refuse_prog_array_inner.bpf.o",
-    "refuse_slot_out_of_range.bpf.o",
-    "refuse_storage_inner.bpf.o",
-    "refuse_unknown_field.bpf.o",
-    "refuse_values_on_plain.bpf.o",
-];
-
 // ---------------------------------------------------------------------------------------------
 // Usage: no kernel needed.
 
@@ -463,7 +444,7 @@ fn library_refusal(name: &str) -> (bool, String) {
 
 #[test]
 fn refused_objects_print_the_loaders_error_and_exit_1() {
-    for name in REFUSED {
+    for name in &common::fixture_names(|n| n.starts_with("refuse_")) {
         let path = fx(name);
         let (parsed, message) = library_refusal(name);
         let run = bpfmaps(&["inspect", &path]);

@@ -4,6 +4,7 @@
 //! Every expectation comes from the table in `tests/fixtures/README.md` (transcribed in
 //! `tests/expected/mod.rs`), not from the parser's output.
 
+mod common;
 mod expected;
 mod patch;
 
@@ -11,15 +12,10 @@ use bpfmaps::btf::{Btf, Endian, Type};
 use bpfmaps::elf::{BpfObject, DefSource, LegacyLayout, ObjectError, ParseOptions, Pinning, Rule};
 use bpfmaps::loader::{self, LoadOptions};
 use bpfmaps::{Error, InnerMismatch, MapSpec, MapType, Refusal};
+use common::fixture;
 use patch::{
     bytes, e_shoff, rename_section, section, set_section_size, u64_at, with_fixed_datasec, Patch,
 };
-
-fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
 
 fn open(name: &str) -> BpfObject {
     BpfObject::open(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -140,13 +136,7 @@ fn many_maps() {
 
 #[test]
 fn every_valid_fixture_is_in_the_list() {
-    let dir = std::fs::read_dir(fixture("")).expect("fixtures dir");
-    let mut objects: Vec<String> = dir
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".bpf.o") && !n.starts_with("refuse_"))
-        .collect();
-    objects.sort();
+    let objects = common::fixture_names(|n| !n.starts_with("refuse_"));
     let mut listed: Vec<String> = expected::VALID.iter().map(|s| s.to_string()).collect();
     listed.sort();
     assert_eq!(objects, listed);
@@ -808,13 +798,8 @@ fn refuse_inner_map_flag_on_hash() {
 fn every_refusal_fixture_parses() {
     // The objects are well-formed: the refusal comes from the checks, not from the parser
     // (except the unknown field, which the parser refuses by design).
-    let dir = std::fs::read_dir(fixture("")).expect("fixtures dir");
     let mut n = 0;
-    for entry in dir.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with("refuse_") && name.ends_with(".bpf.o")) {
-            continue;
-        }
+    for name in common::fixture_names(|n| n.starts_with("refuse_")) {
         n += 1;
         if name == "refuse_unknown_field.bpf.o" {
             continue;

@@ -56,6 +56,18 @@ pub fn map_ids() -> BTreeSet<u32> {
         .collect()
 }
 
+/// The file names of the committed fixture objects (`*.bpf.o`) that `keep` accepts, sorted.
+pub fn fixture_names(keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let dir = std::fs::read_dir(fixture("")).expect("fixtures dir");
+    let mut names: Vec<String> = dir
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".bpf.o") && keep(n))
+        .collect();
+    names.sort();
+    names
+}
+
 /// The path of a committed fixture object.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
