@@ -209,6 +209,12 @@ fn ids_that_do_not_exist() {
             .unwrap_err()
     });
     assert_eq!(syscall(&err), (Command::MAP_GET_FD_BY_ID, Errno::ENOENT));
+    let err = traceless("Map::fd_from_id", 1, || {
+        Map::fd_from_id(missing, OpenFlags::READ_WRITE)
+            .map(drop)
+            .unwrap_err()
+    });
+    assert_eq!(syscall(&err), (Command::MAP_GET_FD_BY_ID, Errno::ENOENT));
     let err = traceless("OuterMap::from_id", 1, || {
         OuterMap::from_id(missing).map(drop).unwrap_err()
     });

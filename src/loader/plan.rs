@@ -65,21 +65,16 @@ fn rule(map: &str, rule: Rule) -> crate::Error {
 /// replaced by `_` (symbol names are C identifiers, so this is for hostile objects). Each
 /// refused character becomes one `_`, whatever its length in bytes.
 pub(crate) fn kernel_name(name: &str) -> MapName {
-    let mut bytes = [0u8; MapName::MAX_LEN];
-    let mut len = 0;
-    for (dst, c) in bytes.iter_mut().zip(name.chars()) {
+    // NUL-padded as the kernel keeps names; `\0` is not a name byte, so it becomes `_` too.
+    let mut bytes = [0u8; crate::sys::attr::OBJ_NAME_LEN];
+    for (dst, c) in bytes[..MapName::MAX_LEN].iter_mut().zip(name.chars()) {
         *dst = if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
             c as u8
         } else {
             b'_'
         };
-        len += 1;
     }
-    // Every byte written is one of the name bytes, so both conversions succeed.
-    core::str::from_utf8(&bytes[..len])
-        .ok()
-        .and_then(|kept| MapName::new(kept).ok())
-        .unwrap_or_default()
+    MapName::from_kernel(&bytes)
 }
 
 /// Whether a map name can be the last component of its pin path as it is: a name with `/`
